@@ -1,0 +1,19 @@
+//! `openledger-node`: the OpenLedger validator and full node.
+
+// Node code is `std` and runs no consensus arithmetic; unwrap/expect stay denied (no panics on
+// user input), overflow and indexing lints are for the runtime crates.
+#![allow(
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing,
+	reason = "std node code; see the workspace lint policy in Cargo.toml"
+)]
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> polkadot_sdk::sc_cli::Result<()> {
+	command::run()
+}

@@ -1,0 +1,431 @@
+//! The node service: a validator or full node running Aura + GRANDPA, or a single-node `--dev`
+//! chain sealing blocks on a timer (or per transaction) with instant finality.
+
+use std::{sync::Arc, time::Duration};
+
+use futures::FutureExt;
+use openledger_runtime::{self, opaque::Block, RuntimeApi};
+use polkadot_sdk::{
+	sc_basic_authorship,
+	sc_client_api::Backend as _,
+	sc_consensus_aura, sc_consensus_grandpa as grandpa, sc_consensus_manual_seal as manual_seal,
+	sc_executor, sc_network, sc_offchain,
+	sc_service::{self, error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig},
+	sc_telemetry::{Telemetry, TelemetryWorker},
+	sc_transaction_pool,
+	sc_transaction_pool_api::OffchainTransactionPoolFactory,
+	sp_consensus_aura::sr25519::AuthorityPair as AuraPair,
+	sp_io, sp_timestamp,
+};
+use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
+use sc_service::PartialComponents;
+
+use crate::cli::Sealing;
+
+/// Host functions the runtime may call: the standard Substrate set.
+pub type HostFunctions = sp_io::SubstrateHostFunctions;
+
+pub(crate) type FullClient =
+	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
+type FullBackend = sc_service::TFullBackend<Block>;
+type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+type FullGrandpaBlockImport =
+	grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
+type TransactionPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
+
+use polkadot_sdk::sc_consensus;
+
+/// The network backend of every OpenLedger node.
+type Network = sc_network::Litep2pNetworkBackend;
+
+/// Number of blocks between GRANDPA justifications that are stored for sync.
+const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
+
+type Service = PartialComponents<
+	FullClient,
+	FullBackend,
+	FullSelectChain,
+	sc_consensus::DefaultImportQueue<Block>,
+	TransactionPool,
+	(
+		FullGrandpaBlockImport,
+		grandpa::LinkHalf<Block, FullClient, FullSelectChain>,
+		Option<Telemetry>,
+	),
+>;
+
+/// The parts shared by every mode: client, database, transaction pool, import queue.
+pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
+	let telemetry = config
+		.telemetry_endpoints
+		.clone()
+		.filter(|x| !x.is_empty())
+		.map(|endpoints| -> Result<_, polkadot_sdk::sc_telemetry::Error> {
+			let worker = TelemetryWorker::new(16)?;
+			let telemetry = worker.handle().new_telemetry(endpoints);
+			Ok((worker, telemetry))
+		})
+		.transpose()?;
+
+	let executor = sc_service::new_wasm_executor::<HostFunctions>(&config.executor);
+	let (client, backend, keystore_container, task_manager) =
+		sc_service::new_full_parts::<Block, RuntimeApi, _>(
+			config,
+			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
+			executor,
+			Vec::new(),
+		)?;
+	let client = Arc::new(client);
+
+	let telemetry = telemetry.map(|(worker, telemetry)| {
+		task_manager.spawn_handle().spawn("telemetry", None, worker.run());
+		telemetry
+	});
+
+	let select_chain = sc_consensus::LongestChain::new(backend.clone());
+
+	let transaction_pool = Arc::from(
+		sc_transaction_pool::Builder::new(
+			task_manager.spawn_essential_handle(),
+			client.clone(),
+			config.role.is_authority().into(),
+		)
+		.with_options(config.transaction_pool.clone())
+		.with_prometheus(config.prometheus_registry())
+		.build(),
+	);
+
+	let (grandpa_block_import, grandpa_link) = grandpa::block_import(
+		client.clone(),
+		GRANDPA_JUSTIFICATION_PERIOD,
+		&client,
+		select_chain.clone(),
+		telemetry.as_ref().map(|x| x.handle()),
+	)?;
+
+	let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
+
+	let import_queue =
+		sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
+			block_import: grandpa_block_import.clone(),
+			justification_import: Some(Box::new(grandpa_block_import.clone())),
+			client: client.clone(),
+			create_inherent_data_providers: move |_, ()| async move {
+				let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+				let slot =
+					sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+						*timestamp,
+						slot_duration,
+					);
+				Ok((slot, timestamp))
+			},
+			spawner: &task_manager.spawn_essential_handle(),
+			registry: config.prometheus_registry(),
+			check_for_equivocation: Default::default(),
+			telemetry: telemetry.as_ref().map(|x| x.handle()),
+			compatibility_mode: Default::default(),
+		})?;
+
+	Ok(PartialComponents {
+		client,
+		backend,
+		task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: (grandpa_block_import, grandpa_link, telemetry),
+	})
+}
+
+use polkadot_sdk::sp_consensus_aura;
+
+/// How the node produces blocks.
+#[derive(Debug, Clone, Copy)]
+pub enum BlockProduction {
+	/// Aura slots and GRANDPA finality: every real network.
+	AuraGrandpa,
+	/// A single-node development chain sealing on a timer or per transaction; each block is
+	/// final at once.
+	Dev { sealing: Sealing, block_time_ms: u64 },
+}
+
+/// Builds and starts a full node.
+pub fn new_full(
+	config: Configuration,
+	production: BlockProduction,
+) -> Result<TaskManager, ServiceError> {
+	let sc_service::PartialComponents {
+		client,
+		backend,
+		mut task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: (block_import, grandpa_link, mut telemetry),
+	} = new_partial(&config)?;
+
+	let is_dev = matches!(production, BlockProduction::Dev { .. });
+	let mut net_config = sc_network::config::FullNetworkConfiguration::<
+		Block,
+		<Block as polkadot_sdk::sp_runtime::traits::Block>::Hash,
+		Network,
+	>::new(&config.network, config.prometheus_registry().cloned());
+	let metrics = <Network as sc_network::NetworkBackend<
+		Block,
+		<Block as polkadot_sdk::sp_runtime::traits::Block>::Hash,
+	>>::register_notification_metrics(config.prometheus_registry());
+	let peer_store_handle = net_config.peer_store_handle();
+
+	let genesis_hash = client
+		.block_hash(0u32)
+		.ok()
+		.flatten()
+		.ok_or_else(|| ServiceError::Other("the genesis block is missing".into()))?;
+	let grandpa_protocol_name = grandpa::protocol_standard_name(&genesis_hash, &config.chain_spec);
+	let (grandpa_protocol_config, grandpa_notification_service) =
+		grandpa::grandpa_peers_set_config::<_, Network>(
+			grandpa_protocol_name.clone(),
+			metrics.clone(),
+			peer_store_handle,
+		);
+	net_config.add_notification_protocol(grandpa_protocol_config);
+
+	let warp_sync = Arc::new(grandpa::warp_proof::NetworkProvider::new(
+		backend.clone(),
+		grandpa_link.shared_authority_set().clone(),
+		Vec::default(),
+	));
+
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
+		sc_service::build_network(sc_service::BuildNetworkParams {
+			config: &config,
+			net_config,
+			client: client.clone(),
+			transaction_pool: transaction_pool.clone(),
+			spawn_handle: task_manager.spawn_handle(),
+			spawn_essential_handle: task_manager.spawn_essential_handle(),
+			import_queue,
+			block_announce_validator_builder: None,
+			warp_sync_config: Some(WarpSyncConfig::WithProvider(warp_sync)),
+			block_relay: None,
+			metrics,
+			gap_sync_body_policy: None,
+		})?;
+
+	if config.offchain_worker.enabled {
+		let offchain_workers =
+			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
+				runtime_api_provider: client.clone(),
+				is_validator: config.role.is_authority(),
+				keystore: Some(keystore_container.keystore()),
+				offchain_db: backend.offchain_storage(),
+				transaction_pool: Some(OffchainTransactionPoolFactory::new(
+					transaction_pool.clone(),
+				)),
+				network_provider: Arc::new(network.clone()),
+				enable_http_requests: true,
+				custom_extensions: |_| vec![],
+			})?;
+		task_manager.spawn_handle().spawn(
+			"offchain-workers-runner",
+			"offchain-worker",
+			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
+		);
+	}
+
+	let role = config.role;
+	let force_authoring = config.force_authoring;
+	let backoff_authoring_blocks: Option<()> = None;
+	let name = config.network.node_name.clone();
+	let enable_grandpa = !config.disable_grandpa && !is_dev;
+	let prometheus_registry = config.prometheus_registry().cloned();
+
+	let rpc_extensions_builder = {
+		let client = client.clone();
+		let pool = transaction_pool.clone();
+		Box::new(move |_| {
+			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			crate::rpc::create_full(deps).map_err(Into::into)
+		})
+	};
+
+	let _rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+		network: Arc::new(network.clone()),
+		client: client.clone(),
+		keystore: keystore_container.keystore(),
+		task_manager: &mut task_manager,
+		transaction_pool: transaction_pool.clone(),
+		rpc_builder: rpc_extensions_builder,
+		backend: backend.clone(),
+		system_rpc_tx,
+		tx_handler_controller,
+		sync_service: sync_service.clone(),
+		config,
+		telemetry: telemetry.as_mut(),
+		tracing_execute_block: None,
+	})?;
+
+	let slot_duration = sc_consensus_aura::slot_duration(&*client)?;
+
+	match production {
+		BlockProduction::Dev { sealing, block_time_ms } => {
+			let proposer = sc_basic_authorship::ProposerFactory::new(
+				task_manager.spawn_handle(),
+				client.clone(),
+				transaction_pool.clone(),
+				prometheus_registry.as_ref(),
+				telemetry.as_ref().map(|x| x.handle()),
+			);
+			// Aura digests matching each block's timestamp, so the runtime's Aura pallet
+			// accepts manually sealed blocks.
+			let consensus_data_provider = manual_seal::consensus::aura::AuraConsensusDataProvider::<
+				Block,
+			>::new_with_slot_duration(slot_duration);
+			let create_inherent_data_providers = move |_, ()| async move {
+				Ok(sp_timestamp::InherentDataProvider::from_system_time())
+			};
+			match sealing {
+				Sealing::Instant => {
+					let params = manual_seal::InstantSealParams {
+						block_import: client.clone(),
+						env: proposer,
+						client: client.clone(),
+						pool: transaction_pool.clone(),
+						select_chain,
+						consensus_data_provider: Some(Box::new(consensus_data_provider)),
+						create_inherent_data_providers,
+					};
+					task_manager.spawn_essential_handle().spawn_blocking(
+						"instant-seal",
+						None,
+						manual_seal::run_instant_seal_and_finalize(params),
+					);
+				}
+				Sealing::Interval => {
+					let (mut sink, commands_stream) = futures::channel::mpsc::channel(1024);
+					task_manager.spawn_essential_handle().spawn(
+						"dev-block-timer",
+						None,
+						async move {
+							loop {
+								futures_timer::Delay::new(Duration::from_millis(block_time_ms))
+									.await;
+								let command = manual_seal::EngineCommand::SealNewBlock {
+									create_empty: true,
+									finalize: true,
+									parent_hash: None,
+									sender: None,
+								};
+								// A full channel means sealing is behind; skip this tick.
+								if sink.try_send(command).is_err() && sink.is_closed() {
+									log::error!("manual seal stopped; no more dev blocks");
+									break;
+								}
+							}
+						},
+					);
+					let params = manual_seal::ManualSealParams {
+						block_import: client.clone(),
+						env: proposer,
+						client: client.clone(),
+						pool: transaction_pool.clone(),
+						select_chain,
+						commands_stream: Box::pin(commands_stream),
+						consensus_data_provider: Some(Box::new(consensus_data_provider)),
+						create_inherent_data_providers,
+					};
+					task_manager.spawn_essential_handle().spawn_blocking(
+						"manual-seal",
+						None,
+						manual_seal::run_manual_seal(params),
+					);
+				}
+			}
+			return Ok(task_manager);
+		}
+		BlockProduction::AuraGrandpa => {}
+	}
+
+	if role.is_authority() {
+		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
+			task_manager.spawn_handle(),
+			client.clone(),
+			transaction_pool.clone(),
+			prometheus_registry.as_ref(),
+			telemetry.as_ref().map(|x| x.handle()),
+		);
+
+		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
+			StartAuraParams {
+				slot_duration,
+				client: client.clone(),
+				select_chain,
+				block_import,
+				proposer_factory,
+				create_inherent_data_providers: move |_, ()| async move {
+					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+					let slot =
+						sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+							*timestamp,
+							slot_duration,
+						);
+					Ok((slot, timestamp))
+				},
+				force_authoring,
+				backoff_authoring_blocks,
+				keystore: keystore_container.keystore(),
+				sync_oracle: sync_service.clone(),
+				justification_sync_link: sync_service.clone(),
+				block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
+				max_block_proposal_slot_portion: None,
+				telemetry: telemetry.as_ref().map(|x| x.handle()),
+				compatibility_mode: Default::default(),
+			},
+		)?;
+
+		// The AURA authoring task is considered essential: if it fails, the node stops.
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
+	}
+
+	if enable_grandpa {
+		// If the node isn't actively participating in consensus then it doesn't need a keystore,
+		// regardless of which protocol we use below.
+		let keystore = if role.is_authority() { Some(keystore_container.keystore()) } else { None };
+
+		let grandpa_config = grandpa::Config {
+			gossip_duration: Duration::from_millis(333),
+			justification_generation_period: GRANDPA_JUSTIFICATION_PERIOD,
+			name: Some(name),
+			observer_enabled: false,
+			keystore,
+			local_role: role,
+			telemetry: telemetry.as_ref().map(|x| x.handle()),
+			protocol_name: grandpa_protocol_name,
+		};
+
+		let grandpa_params = grandpa::GrandpaParams {
+			config: grandpa_config,
+			link: grandpa_link,
+			network,
+			sync: Arc::new(sync_service),
+			notification_service: grandpa_notification_service,
+			voting_rule: grandpa::VotingRulesBuilder::default().build(),
+			prometheus_registry,
+			shared_voter_state: grandpa::SharedVoterState::empty(),
+			telemetry: telemetry.as_ref().map(|x| x.handle()),
+			offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool),
+		};
+
+		// The GRANDPA voter task is considered infallible, i.e. if it fails we take down the
+		// service with it.
+		task_manager.spawn_essential_handle().spawn_blocking(
+			"grandpa-voter",
+			None,
+			grandpa::run_grandpa_voter(grandpa_params)?,
+		);
+	}
+
+	Ok(task_manager)
+}

@@ -1,0 +1,170 @@
+//! Genesis presets of the OpenLedger runtime.
+//!
+//! - `development`: one validator (Alice), Alice is sudo. Used by `openledger-node --dev`.
+//! - `local_testnet`: two validators (Alice and Bob), Alice is sudo.
+//!
+//! Both fund the standard Substrate development accounts (Alice … Ferdie and their stashes) and
+//! the standard Ethereum development accounts (Alith, Baltathar, Charleth, Dorothy, Ethan, whose
+//! private keys are public: see `docs/dapp-developers.md`) with [`DEV_ENDOWMENT`] each. The rest
+//! of the fixed supply of exactly [`TOTAL_SUPPLY`] OPEN is held by the genesis reserve account
+//! ([`genesis_reserve_account`]), so total issuance at genesis is exactly one billion OPEN.
+
+use crate::{
+	currency::{OPEN, TOTAL_SUPPLY},
+	AccountId, Balance, BalancesConfig, Runtime, RuntimeGenesisConfig, SudoConfig,
+};
+use alloc::{vec, vec::Vec};
+use pallet_revive::AddressMapper;
+use polkadot_sdk::{
+	frame_support::{build_struct_json_patch, PalletId},
+	polkadot_sdk_frame::deps::sp_genesis_builder::{self, PresetId},
+	sp_consensus_aura::sr25519::AuthorityId as AuraId,
+	sp_consensus_grandpa::AuthorityId as GrandpaId,
+	sp_keyring::Sr25519Keyring,
+	sp_runtime::traits::AccountIdConversion,
+	*,
+};
+use serde_json::Value;
+
+/// The name of the two-validator local network preset.
+pub const LOCAL_TESTNET_RUNTIME_PRESET: &str = "local_testnet";
+
+/// OPEN given to each development account.
+pub const DEV_ENDOWMENT: Balance = 1_000_000 * OPEN;
+
+/// The pallet id of the genesis reserve: the part of the supply no development account holds.
+pub const GENESIS_RESERVE_PALLET_ID: PalletId = PalletId(*b"ol/rsrve");
+
+/// The account holding the genesis reserve (derived from [`GENESIS_RESERVE_PALLET_ID`]; nobody
+/// holds its key).
+pub fn genesis_reserve_account() -> AccountId {
+	GENESIS_RESERVE_PALLET_ID.into_account_truncating()
+}
+
+/// The Ethereum development accounts' 20-byte addresses (the Moonbeam/Frontier convention, also
+/// `subxt_signer::eth::dev`): Alith, Baltathar, Charleth, Dorothy, Ethan.
+pub const ETH_DEV_ADDRESSES: [[u8; 20]; 5] = [
+	hex20("f24ff3a9cf04c71dbc94d0b566f7a27b94566cac"),
+	hex20("3cd0a705a2dc65e5b1e1205896baa2be8a07c6e0"),
+	hex20("798d4ba9baf0064ec19eb4f0a1a45785ae9d6dfc"),
+	hex20("773539d4ac0e786233d90a233654ccee26a613d9"),
+	hex20("ff64d3f6efe2317ee2807d223a0bdc4c0c49dfdb"),
+];
+
+/// Parses 40 hex digits at compile time (a malformed constant fails the build, not the chain).
+const fn hex20(s: &str) -> [u8; 20] {
+	const fn nibble(c: u8) -> u8 {
+		match c {
+			b'0'..=b'9' => c - b'0',
+			b'a'..=b'f' => c - b'a' + 10,
+			_ => panic!("invalid hex digit in an Ethereum development address"),
+		}
+	}
+	let bytes = s.as_bytes();
+	assert!(bytes.len() == 40, "an Ethereum address has 40 hex digits");
+	let mut out = [0u8; 20];
+	let mut i = 0;
+	while i < 20 {
+		out[i] = (nibble(bytes[2 * i]) << 4) | nibble(bytes[2 * i + 1]);
+		i += 1;
+	}
+	out
+}
+
+/// The substrate account of an Ethereum address under `AccountId32Mapper`: the address followed
+/// by twelve `0xEE` bytes.
+pub fn eth_account(address: [u8; 20]) -> AccountId {
+	let mut raw = [0xEEu8; 32];
+	for (dst, src) in raw.iter_mut().zip(address.iter()) {
+		*dst = *src;
+	}
+	AccountId::new(raw)
+}
+
+/// Every account funded by the development presets.
+pub fn dev_accounts() -> Vec<AccountId> {
+	Sr25519Keyring::well_known()
+		.map(|k| k.to_account_id())
+		.chain(ETH_DEV_ADDRESSES.iter().copied().map(eth_account))
+		.collect()
+}
+
+/// Genesis balances: [`DEV_ENDOWMENT`] for each endowed account and the remainder of the fixed
+/// supply for the genesis reserve, so the balances sum to exactly [`TOTAL_SUPPLY`].
+pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
+	let count = Balance::try_from(endowed.len()).unwrap_or(Balance::MAX);
+	let reserve = TOTAL_SUPPLY.saturating_sub(DEV_ENDOWMENT.saturating_mul(count));
+	endowed
+		.iter()
+		.cloned()
+		.map(|who| (who, DEV_ENDOWMENT))
+		.chain(core::iter::once((genesis_reserve_account(), reserve)))
+		.collect()
+}
+
+fn testnet_genesis(
+	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	root: AccountId,
+	endowed: Vec<AccountId>,
+) -> Value {
+	build_struct_json_patch!(RuntimeGenesisConfig {
+		balances: BalancesConfig { balances: genesis_balances(&endowed) },
+		aura: pallet_aura::GenesisConfig {
+			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+		},
+		grandpa: pallet_grandpa::GenesisConfig {
+			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+		},
+		sudo: SudoConfig { key: Some(root) },
+		revive: pallet_revive::GenesisConfig {
+			mapped_accounts: endowed
+				.iter()
+				.filter(|x| !<Runtime as pallet_revive::Config>::AddressMapper::is_mapped(x))
+				.cloned()
+				.collect::<Vec<_>>(),
+		},
+	})
+}
+
+fn authority(k: Sr25519Keyring) -> (AuraId, GrandpaId) {
+	(
+		AuraId::from(k.public()),
+		GrandpaId::from(polkadot_sdk::sp_keyring::Ed25519Keyring::from(k).public()),
+	)
+}
+
+/// The `development` preset: one validator, Alice.
+pub fn development_config_genesis() -> Value {
+	testnet_genesis(
+		vec![authority(Sr25519Keyring::Alice)],
+		Sr25519Keyring::Alice.to_account_id(),
+		dev_accounts(),
+	)
+}
+
+/// The `local_testnet` preset: two validators, Alice and Bob.
+pub fn local_config_genesis() -> Value {
+	testnet_genesis(
+		vec![authority(Sr25519Keyring::Alice), authority(Sr25519Keyring::Bob)],
+		Sr25519Keyring::Alice.to_account_id(),
+		dev_accounts(),
+	)
+}
+
+/// Returns the JSON patch of a preset, or `None` for an unknown name.
+pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
+	let patch = match id.as_ref() {
+		sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
+		LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
+		_ => return None,
+	};
+	serde_json::to_vec(&patch).ok()
+}
+
+/// The names of the available presets.
+pub fn preset_names() -> Vec<PresetId> {
+	vec![
+		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
+		PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET),
+	]
+}

@@ -1,0 +1,234 @@
+//! # OpenLedger runtime
+//!
+//! The FRAME runtime of the OpenLedger chain:
+//!
+//! - **OPEN**, the native token: 18 decimals, a fixed supply of exactly 1,000,000,000 OPEN minted
+//!   at genesis (see [`currency`] and [`genesis_config_presets`]).
+//! - **Consensus**: Aura block production and GRANDPA finality for the validator set.
+//! - **EVM**: `pallet-revive` (named `Revive`) with EVM bytecode enabled, so Solidity contracts
+//!   deploy unchanged and Ethereum tools talk to the chain through `openledger-eth-rpc`. The EVM
+//!   chain id is [`EVM_CHAIN_ID`].
+//!
+//! Layout: types and the runtime composition live here, pallet `Config` impls in [`configs`],
+//! runtime APIs in `apis.rs`, genesis presets in [`genesis_config_presets`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime` and the runtime API macros expand to code the lints cannot see through.
+#![allow(clippy::arithmetic_side_effects, reason = "FRAME macro expansions")]
+
+// Make the WASM binary available.
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+mod apis;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use alloc::vec::Vec;
+use polkadot_sdk::{
+	polkadot_sdk_frame::runtime::prelude::*,
+	sp_runtime::{
+		generic, impl_opaque_keys,
+		traits::{BlakeTwo256, IdentifyAccount, Verify},
+		MultiAddress, MultiSignature,
+	},
+	*,
+};
+
+pub use configs::EthExtraImpl;
+
+/// The EVM chain id of OpenLedger networks (`eth_chainId`, EIP-155).
+///
+/// 0x4F50454E is "OPEN" in ASCII; it is not registered to any other chain on chainlist.org.
+pub const EVM_CHAIN_ID: u64 = 1_330_660_686;
+
+/// The SS58 address prefix of OpenLedger accounts (`42`, the generic Substrate prefix, so that
+/// the standard development keys and tools work unchanged until a prefix is registered).
+pub const SS58_PREFIX: u16 = 42;
+
+/// Token symbol shown by wallets and polkadot-js Apps.
+pub const TOKEN_SYMBOL: &str = "OPEN";
+/// Decimals of the OPEN token (the same as ether, so 1 planck is 1 wei).
+pub const TOKEN_DECIMALS: u8 = 18;
+
+/// Amounts of OPEN.
+pub mod currency {
+	use super::Balance;
+
+	/// One OPEN in its smallest unit (1 OPEN = 10^18 units, the same as ether and wei).
+	pub const OPEN: Balance = 1_000_000_000_000_000_000;
+	/// 0.01 OPEN.
+	pub const CENTS: Balance = OPEN / 100;
+	/// 0.00001 OPEN.
+	pub const MILLICENTS: Balance = CENTS / 1_000;
+	/// The fixed total supply: exactly one billion OPEN, all minted at genesis.
+	pub const TOTAL_SUPPLY: Balance = 1_000_000_000 * OPEN;
+	/// The existential deposit: the smallest balance an account may hold (0.000001 OPEN).
+	pub const EXISTENTIAL_DEPOSIT: Balance = MILLICENTS / 10;
+
+	/// The storage deposit for `items` storage items holding `bytes` bytes: 0.001 OPEN per item
+	/// and 0.0000001 OPEN per byte. Deposits are held, not spent, and return when the storage is
+	/// freed.
+	pub const fn deposit(items: u32, bytes: u32) -> Balance {
+		(items as Balance) * (CENTS / 10) + (bytes as Balance) * (MILLICENTS / 100)
+	}
+}
+
+/// Block timing.
+pub mod time {
+	use super::BlockNumber;
+
+	/// The target block time of validators (Aura slot duration), in milliseconds.
+	pub const MILLI_SECS_PER_BLOCK: u64 = 6000;
+	/// The Aura slot duration, in milliseconds.
+	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+	/// Blocks per minute at the target block time.
+	pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+	/// Blocks per hour at the target block time.
+	pub const HOURS: BlockNumber = MINUTES * 60;
+	/// Blocks per day at the target block time.
+	pub const DAYS: BlockNumber = HOURS * 24;
+}
+
+/// An index to a block.
+pub type BlockNumber = u32;
+/// Alias to 512-bit hash when used in the context of a transaction signature on the chain.
+pub type Signature = MultiSignature;
+/// Some way of identifying an account on the chain: a 32-byte public key, or for Ethereum
+/// accounts the 20-byte address padded with `0xEE` (see `pallet_revive::AccountId32Mapper`).
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// Balance of an account (in units of 10^-18 OPEN).
+pub type Balance = u128;
+/// Index of a transaction in the chain.
+pub type Nonce = u32;
+/// A hash of some data used by the chain.
+pub type Hash = sp_core::H256;
+/// The address format for describing accounts.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header type as expected by this runtime.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block type as expected by this runtime.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// Unchecked extrinsic type: Substrate extrinsics plus Ethereum transactions wrapped by revive.
+pub type UncheckedExtrinsic =
+	pallet_revive::evm::runtime::UncheckedExtrinsic<Address, Signature, EthExtraImpl>;
+
+/// The transaction extensions that are added to the runtime.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	// Must come after every extension that relies on a signed origin.
+	pallet_revive::evm::tx_extension::SetOrigin<Runtime>,
+	// Last, so that it sees the refunds of the extensions before it.
+	frame_system::WeightReclaim<Runtime>,
+);
+
+/// Executive: handles dispatch to the various modules.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+>;
+
+/// Opaque types: what the node sees of blocks without knowing the runtime's extrinsic format.
+pub mod opaque {
+	use super::*;
+	pub use polkadot_sdk::sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier type.
+	pub type BlockId = generic::BlockId<Block>;
+	/// Opaque block hash type.
+	pub type Hash = <BlakeTwo256 as sp_runtime::traits::Hash>::Output;
+
+	impl_opaque_keys! {
+		/// The session keys of a validator: Aura for block production, GRANDPA for finality.
+		pub struct SessionKeys {
+			pub aura: Aura,
+			pub grandpa: Grandpa,
+		}
+	}
+}
+
+/// The runtime version.
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("openledger"),
+	impl_name: alloc::borrow::Cow::Borrowed("openledger-node"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+#[frame_construct_runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	/// Accounts, blocks, events: the core of every FRAME runtime.
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system::Pallet<Runtime>;
+
+	/// On-chain time, set by the block author's inherent.
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp::Pallet<Runtime>;
+
+	/// Aura block production: validators author blocks in turn, one slot each.
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura::Pallet<Runtime>;
+
+	/// GRANDPA finality.
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa::Pallet<Runtime>;
+
+	/// OPEN balances.
+	#[runtime::pallet_index(10)]
+	pub type Balances = pallet_balances::Pallet<Runtime>;
+
+	/// Transaction fees in OPEN.
+	#[runtime::pallet_index(11)]
+	pub type TransactionPayment = pallet_transaction_payment::Pallet<Runtime>;
+
+	/// Privileged calls during the chain's bootstrap (development networks only).
+	#[runtime::pallet_index(20)]
+	pub type Sudo = pallet_sudo::Pallet<Runtime>;
+
+	/// Batches and derivative dispatch.
+	#[runtime::pallet_index(21)]
+	pub type Utility = pallet_utility::Pallet<Runtime>;
+
+	/// The EVM: Solidity contracts and Ethereum transactions.
+	#[runtime::pallet_index(30)]
+	pub type Revive = pallet_revive::Pallet<Runtime>;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,288 @@
+//! Runtime tests: genesis supply, fee payment through a real signed extrinsic, and an EVM
+//! contract deployed and called through `Revive`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
+
+use crate::{
+	currency::{OPEN, TOTAL_SUPPLY},
+	genesis_config_presets::{
+		dev_accounts, eth_account, genesis_reserve_account, get_preset, DEV_ENDOWMENT,
+		ETH_DEV_ADDRESSES, LOCAL_TESTNET_RUNTIME_PRESET,
+	},
+	*,
+};
+use codec::Encode;
+use polkadot_sdk::{
+	frame_support::{
+		assert_ok,
+		dispatch::GetDispatchInfo,
+		traits::{fungible::Inspect, Get},
+	},
+	pallet_revive::{AddressMapper, Code, ExecConfig, TransactionLimits},
+	sp_consensus_aura::{Slot, AURA_ENGINE_ID},
+	sp_core::{H160, U256},
+	sp_genesis_builder::DEV_RUNTIME_PRESET,
+	sp_io,
+	sp_keyring::Sr25519Keyring,
+	sp_runtime::{
+		generic::{self, Era},
+		traits::Dispatchable,
+		BuildStorage, Digest, DigestItem,
+	},
+};
+use serde_json::Value;
+
+fn merge(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (k, v) in patch {
+				merge(base.entry(k).or_insert(Value::Null), v);
+			}
+		}
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Test externalities built from a genesis preset exactly as a chain spec would be.
+fn ext_for(preset: &str) -> sp_io::TestExternalities {
+	let patch: Value =
+		serde_json::from_slice(&get_preset(&preset.into()).expect("preset exists")).unwrap();
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Starts block 1 authored by the first Aura authority (Alice in both presets).
+fn start_block_authored_by_first_authority() {
+	let slot = Slot::from(1_000u64);
+	let digest = Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, slot.encode())] };
+	let header = Header::new(1, Default::default(), Default::default(), Default::default(), digest);
+	Executive::initialize_block(&header);
+}
+
+fn signed_extrinsic(signer: Sr25519Keyring, nonce: Nonce, call: RuntimeCall) -> UncheckedExtrinsic {
+	let tx_ext: TxExtension = (
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		frame_system::CheckNonce::from(nonce),
+		frame_system::CheckWeight::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::from(0),
+		pallet_revive::evm::tx_extension::SetOrigin::default(),
+		frame_system::WeightReclaim::new(),
+	);
+	let payload = generic::SignedPayload::new(call.clone(), tx_ext.clone()).unwrap();
+	let signature = payload.using_encoded(|bytes| signer.sign(bytes));
+	pallet_revive::evm::runtime::UncheckedExtrinsic(generic::UncheckedExtrinsic::new_signed(
+		call,
+		Address::Id(signer.to_account_id()),
+		Signature::Sr25519(signature),
+		tx_ext,
+	))
+}
+
+#[test]
+fn genesis_supply_is_exactly_one_billion_open_in_every_preset() {
+	for preset in [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET] {
+		ext_for(preset).execute_with(|| {
+			assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY, "preset {preset}");
+			assert_eq!(TOTAL_SUPPLY, 1_000_000_000 * 10u128.pow(18));
+			let accounts = dev_accounts();
+			let sum: Balance = accounts.iter().map(Balances::total_balance).sum::<Balance>()
+				+ Balances::total_balance(&genesis_reserve_account());
+			assert_eq!(sum, TOTAL_SUPPLY, "balances add up to the supply in {preset}");
+			for who in &accounts {
+				assert_eq!(Balances::free_balance(who), DEV_ENDOWMENT);
+			}
+		});
+	}
+}
+
+#[test]
+fn presets_have_expected_validators_and_sudo() {
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+	});
+	ext_for(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 2);
+	});
+	assert!(get_preset(&"no-such-preset".into()).is_none());
+}
+
+#[test]
+fn ethereum_dev_accounts_are_funded_at_their_h160_addresses() {
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		for address in ETH_DEV_ADDRESSES {
+			let account = <Runtime as pallet_revive::Config>::AddressMapper::to_account_id(
+				&H160::from(address),
+			);
+			assert_eq!(account, eth_account(address));
+			assert_eq!(Balances::free_balance(&account), DEV_ENDOWMENT);
+			// What `eth_getBalance` reports: 18 decimals, so wei == planck.
+			assert_eq!(
+				pallet_revive::Pallet::<Runtime>::evm_balance(&H160::from(address)),
+				U256::from(DEV_ENDOWMENT)
+			);
+		}
+	});
+}
+
+#[test]
+fn signed_transfer_pays_a_fee_to_the_block_author_and_keeps_the_supply() {
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		start_block_authored_by_first_authority();
+		let (bob, charlie, alice) = (
+			Sr25519Keyring::Bob.to_account_id(),
+			Sr25519Keyring::Charlie.to_account_id(),
+			Sr25519Keyring::Alice.to_account_id(),
+		);
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: charlie.clone().into(),
+			value: OPEN,
+		});
+		let xt = signed_extrinsic(Sr25519Keyring::Bob, 0, call.clone());
+		let len = xt.encoded_size() as u32;
+		let expected_fee = TransactionPayment::compute_fee(len, &call.get_dispatch_info(), 0);
+		assert!(expected_fee > 0);
+
+		assert_ok!(Executive::apply_extrinsic(xt).expect("valid transaction"));
+
+		let fee = DEV_ENDOWMENT - OPEN - Balances::free_balance(&bob);
+		assert!(fee > 0 && fee <= expected_fee, "fee {fee} expected at most {expected_fee}");
+		assert_eq!(Balances::free_balance(&charlie), DEV_ENDOWMENT + OPEN);
+		assert_eq!(Balances::free_balance(&alice), DEV_ENDOWMENT + fee, "author receives the fee");
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY, "fees move OPEN, never mint it");
+		assert_eq!(System::account_nonce(&bob), 1);
+	});
+}
+
+#[test]
+fn transaction_with_a_bad_signature_is_rejected_and_charges_nothing() {
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		start_block_authored_by_first_authority();
+		let call = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: Sr25519Keyring::Charlie.to_account_id().into(),
+			value: OPEN,
+		});
+		let good = signed_extrinsic(Sr25519Keyring::Bob, 0, call.clone());
+		let generic::Preamble::Signed(_, signature, tx_ext) = good.0.preamble else {
+			panic!("built as a signed extrinsic")
+		};
+		// Claim Bob's signature is Dave's: it no longer verifies.
+		let xt = pallet_revive::evm::runtime::UncheckedExtrinsic(
+			generic::UncheckedExtrinsic::new_signed(
+				call,
+				Address::Id(Sr25519Keyring::Dave.to_account_id()),
+				signature,
+				tx_ext,
+			),
+		);
+		assert!(Executive::apply_extrinsic(xt).is_err());
+		assert_eq!(Balances::free_balance(&Sr25519Keyring::Dave.to_account_id()), DEV_ENDOWMENT);
+		assert_eq!(Balances::free_balance(&Sr25519Keyring::Bob.to_account_id()), DEV_ENDOWMENT);
+	});
+}
+
+/// `Counter.sol` compiled by solc 0.8.30 (see `runtime/fixtures/`).
+const COUNTER_BIN: &str = include_str!("../fixtures/Counter.bin");
+
+fn abi_u256(v: u64) -> Vec<u8> {
+	let mut word = [0u8; 32];
+	U256::from(v).to_big_endian().iter().enumerate().for_each(|(i, b)| word[i] = *b);
+	word.to_vec()
+}
+
+#[test]
+fn evm_contract_deploys_and_runs_through_revive() {
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		start_block_authored_by_first_authority();
+		let alith = eth_account(ETH_DEV_ADDRESSES[0]);
+		let code = array_bytes::hex2bytes(COUNTER_BIN.trim()).expect("fixture is hex");
+		assert_eq!(code.first(), Some(&0x60), "EVM init code starts with PUSH1");
+
+		// Deploy with constructor argument 7, as a signed `Revive` call.
+		let deploy = RuntimeCall::Revive(pallet_revive::Call::instantiate_with_code {
+			value: 0,
+			weight_limit: Weight::from_parts(500_000_000_000, 1024 * 1024),
+			storage_deposit_limit: 10 * OPEN,
+			code,
+			data: abi_u256(7),
+			salt: None,
+		});
+		assert_ok!(deploy.dispatch(RuntimeOrigin::signed(alith.clone())));
+		let contract = System::events()
+			.into_iter()
+			.find_map(|r| match r.event {
+				RuntimeEvent::Revive(pallet_revive::Event::Instantiated { contract, .. }) => {
+					Some(contract)
+				}
+				_ => None,
+			})
+			.expect("Instantiated event");
+
+		let read_count = || -> U256 {
+			let result = pallet_revive::Pallet::<Runtime>::bare_call(
+				RuntimeOrigin::signed(alith.clone()),
+				contract,
+				U256::zero(),
+				TransactionLimits::WeightAndDeposit {
+					weight_limit: Weight::from_parts(100_000_000_000, 1024 * 1024),
+					deposit_limit: OPEN,
+				},
+				vec![0x06, 0x66, 0x1a, 0xbd], // count()
+				&ExecConfig::new_substrate_tx(),
+			);
+			let ret = result.result.expect("count() succeeds");
+			assert!(!ret.did_revert());
+			U256::from_big_endian(&ret.data)
+		};
+		assert_eq!(read_count(), U256::from(7));
+
+		// increment(5) through the dispatchable `call`.
+		let mut data = vec![0x7c, 0xf5, 0xda, 0xb0];
+		data.extend(abi_u256(5));
+		let call = RuntimeCall::Revive(pallet_revive::Call::call {
+			dest: contract,
+			value: 0,
+			weight_limit: Weight::from_parts(100_000_000_000, 1024 * 1024),
+			storage_deposit_limit: OPEN,
+			data,
+		});
+		assert_ok!(call.dispatch(RuntimeOrigin::signed(alith.clone())));
+		assert_eq!(read_count(), U256::from(12));
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Revive(pallet_revive::Event::ContractEmitted { contract: c, .. }) if c == contract
+		)));
+
+		// increment(0) reverts with the contract's reason and changes nothing.
+		let mut data = vec![0x7c, 0xf5, 0xda, 0xb0];
+		data.extend(abi_u256(0));
+		let reverting = RuntimeCall::Revive(pallet_revive::Call::call {
+			dest: contract,
+			value: 0,
+			weight_limit: Weight::from_parts(100_000_000_000, 1024 * 1024),
+			storage_deposit_limit: OPEN,
+			data,
+		});
+		assert!(reverting.dispatch(RuntimeOrigin::signed(alith)).is_err());
+		assert_eq!(read_count(), U256::from(12));
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
+	});
+}
+
+#[test]
+fn chain_constants_match_the_documentation() {
+	assert_eq!(<Runtime as pallet_revive::Config>::ChainId::get(), EVM_CHAIN_ID);
+	assert_eq!(EVM_CHAIN_ID, 0x4F50_454E);
+	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), SS58_PREFIX);
+	assert_eq!(TOKEN_DECIMALS, 18);
+	assert_eq!(<Runtime as pallet_revive::Config>::NativeToEthRatio::get(), 1);
+}

@@ -1,0 +1,61 @@
+# Shared by the scripts in this folder: environment, prerequisites, build.
+# Sourced, not run.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# One fixed build directory outside the checkout, shared by every clone, the scripts and CI,
+# so a fresh clone recompiles only the workspace crates (see DESIGN.md §8).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/openledger/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+BIN="$CARGO_TARGET_DIR/release"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+		die "need root to run: $*"
+	fi
+}
+
+# Installs what a fresh machine lacks; cheap when everything is present.
+setup() {
+	local need=()
+	command -v protoc >/dev/null || need+=(protobuf-compiler)
+	command -v clang >/dev/null || need+=(clang)
+	[ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+	command -v ld.lld >/dev/null || need+=(lld)
+	command -v cmake >/dev/null || need+=(cmake)
+	command -v node >/dev/null || need+=(nodejs npm)
+	if [ ${#need[@]} -gt 0 ]; then
+		log "installing system packages: ${need[*]}"
+		as_root apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >/dev/null
+	fi
+	command -v cargo >/dev/null || die "Rust (rustup) is required: https://rustup.rs"
+	local targets
+	targets="$(rustup target list --installed)"
+	for t in wasm32-unknown-unknown wasm32v1-none; do
+		grep -qx "$t" <<<"$targets" || { log "adding rust target $t"; rustup target add "$t"; }
+	done
+	rustup component list --installed | grep -q '^rust-src' || {
+		log "adding rust-src"
+		rustup component add rust-src
+	}
+	mkdir -p "$CARGO_TARGET_DIR"
+}
+
+setup_e2e() {
+	if [ ! -d "$ROOT/tests/e2e/node_modules" ] ||
+		[ "$ROOT/tests/e2e/package-lock.json" -nt "$ROOT/tests/e2e/node_modules" ]; then
+		log "installing end-to-end test packages (npm ci)"
+		(cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+		touch "$ROOT/tests/e2e/node_modules"
+	fi
+}
+
+build() {
+	log "building openledger-node and openledger-eth-rpc (release) in $CARGO_TARGET_DIR"
+	(cd "$ROOT" && cargo build --release --locked -p openledger-node -p openledger-eth-rpc)
+}

@@ -1,0 +1,64 @@
+// Substrate RPC end to end with @polkadot/api, the library polkadot-js Apps is built on.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { startDevChain } from '../lib/chain.mjs';
+
+const OPEN = 10n ** 18n;
+
+describe('Substrate RPC', () => {
+  let chain, api, keyring;
+
+  before(async () => {
+    await cryptoWaitReady();
+    chain = await startDevChain();
+    api = await ApiPromise.create({ provider: new WsProvider(chain.wsUrl), noInitWarn: true });
+    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  });
+
+  after(async () => {
+    await api?.disconnect();
+    await chain?.stop();
+  });
+
+  it('reports OPEN in system_properties, consistent with the runtime', async () => {
+    const props = (await api.rpc.system.properties()).toJSON();
+    assert.equal([].concat(props.tokenSymbol)[0], 'OPEN');
+    assert.equal([].concat(props.tokenDecimals)[0], 18);
+    assert.equal(props.ss58Format, 42);
+    assert.equal(api.consts.system.ss58Prefix.toNumber(), 42);
+    const issuance = (await api.query.balances.totalIssuance()).toBigInt();
+    assert.equal(issuance, 1_000_000_000n * OPEN, 'the fixed supply, at genesis and after blocks');
+  });
+
+  it('transfers OPEN between accounts and charges a fee', async () => {
+    const alice = keyring.addFromUri('//Alice');
+    const bob = keyring.addFromUri('//Bob');
+    const free = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
+    const [aliceBefore, bobBefore] = [await free(alice.address), await free(bob.address)];
+
+    const amount = 42n * OPEN;
+    const events = await new Promise((resolve, reject) => {
+      api.tx.balances
+        .transferKeepAlive(bob.address, amount)
+        .signAndSend(alice, ({ status, events, dispatchError }) => {
+          if (dispatchError) reject(new Error(dispatchError.toString()));
+          if (status.isInBlock || status.isFinalized) resolve(events);
+        })
+        .catch(reject);
+    });
+    const fee = events
+      .map(({ event }) => event)
+      .find((e) => e.section === 'transactionPayment' && e.method === 'TransactionFeePaid');
+    assert.ok(fee, 'TransactionFeePaid event');
+    const actualFee = fee.data[1].toBigInt();
+    assert.ok(actualFee > 0n);
+
+    assert.equal(await free(bob.address), bobBefore + amount);
+    // Alice is also the block author in --dev, so she receives her own fee back.
+    const aliceAfter = await free(alice.address);
+    assert.equal(aliceAfter, aliceBefore - amount);
+  });
+});
