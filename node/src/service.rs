@@ -7,7 +7,7 @@ use futures::FutureExt;
 use openledger_runtime::{self, opaque::Block, RuntimeApi};
 use polkadot_sdk::{
 	sc_basic_authorship,
-	sc_client_api::Backend as _,
+	sc_client_api::{Backend as _, BlockBackend},
 	sc_consensus_aura, sc_consensus_grandpa as grandpa, sc_consensus_manual_seal as manual_seal,
 	sc_executor, sc_network, sc_offchain,
 	sc_service::{self, error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig},
@@ -185,7 +185,7 @@ pub fn new_full(
 		.ok_or_else(|| ServiceError::Other("the genesis block is missing".into()))?;
 	let grandpa_protocol_name = grandpa::protocol_standard_name(&genesis_hash, &config.chain_spec);
 	let (grandpa_protocol_config, grandpa_notification_service) =
-		grandpa::grandpa_peers_set_config::<_, Network>(
+		grandpa::grandpa_peers_set_config::<Block, Network>(
 			grandpa_protocol_name.clone(),
 			metrics.clone(),
 			peer_store_handle,

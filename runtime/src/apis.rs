@@ -3,10 +3,10 @@
 
 use crate::{
 	genesis_config_presets, opaque::SessionKeys, AccountId, Aura, Balance, Block, BlockNumber,
-	EthExtraImpl, Executive, Grandpa, Header, InherentDataExt, Nonce, Revive, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, System, TransactionPayment, VERSION,
+	Executive, Grandpa, Header, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig,
+	System, TransactionPayment, VERSION,
 };
-use alloc::vec::Vec;
+use alloc::{vec, vec::Vec};
 use pallet_transaction_payment::{FeeDetails, RuntimeDispatchInfo};
 use polkadot_sdk::{
 	polkadot_sdk_frame::{
@@ -19,7 +19,7 @@ use polkadot_sdk::{
 	*,
 };
 
-use polkadot_sdk::frame_support::weights::Weight;
+use polkadot_sdk::{frame_support::weights::Weight, sp_runtime::traits::NumberFor};
 
 pallet_revive::impl_runtime_apis_plus_revive_traits!(
 	Runtime,

@@ -10,17 +10,16 @@
 //! ([`genesis_reserve_account`]), so total issuance at genesis is exactly one billion OPEN.
 
 use crate::{
-	currency::{OPEN, TOTAL_SUPPLY},
+	currency::{EXISTENTIAL_DEPOSIT, OPEN, TOTAL_SUPPLY},
 	AccountId, Balance, BalancesConfig, Runtime, RuntimeGenesisConfig, SudoConfig,
 };
 use alloc::{vec, vec::Vec};
-use pallet_revive::AddressMapper;
 use polkadot_sdk::{
 	frame_support::{build_struct_json_patch, PalletId},
 	polkadot_sdk_frame::deps::sp_genesis_builder::{self, PresetId},
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
 	sp_consensus_grandpa::AuthorityId as GrandpaId,
-	sp_keyring::Sr25519Keyring,
+	sp_keyring::{Ed25519Keyring, Sr25519Keyring},
 	sp_runtime::traits::AccountIdConversion,
 	*,
 };
@@ -89,16 +88,22 @@ pub fn dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
-/// Genesis balances: [`DEV_ENDOWMENT`] for each endowed account and the remainder of the fixed
-/// supply for the genesis reserve, so the balances sum to exactly [`TOTAL_SUPPLY`].
+/// Genesis balances: [`DEV_ENDOWMENT`] for each endowed account, the existential deposit for
+/// revive's pallet account (which revive would otherwise mint at genesis), and the remainder of
+/// the fixed supply for the genesis reserve, so the balances sum to exactly [`TOTAL_SUPPLY`].
 pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	let count = Balance::try_from(endowed.len()).unwrap_or(Balance::MAX);
-	let reserve = TOTAL_SUPPLY.saturating_sub(DEV_ENDOWMENT.saturating_mul(count));
+	let reserve = TOTAL_SUPPLY
+		.saturating_sub(DEV_ENDOWMENT.saturating_mul(count))
+		.saturating_sub(EXISTENTIAL_DEPOSIT);
 	endowed
 		.iter()
 		.cloned()
 		.map(|who| (who, DEV_ENDOWMENT))
-		.chain(core::iter::once((genesis_reserve_account(), reserve)))
+		.chain([
+			(pallet_revive::Pallet::<Runtime>::account_id(), EXISTENTIAL_DEPOSIT),
+			(genesis_reserve_account(), reserve),
+		])
 		.collect()
 }
 
@@ -116,27 +121,19 @@ fn testnet_genesis(
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
-		revive: pallet_revive::GenesisConfig {
-			mapped_accounts: endowed
-				.iter()
-				.filter(|x| !<Runtime as pallet_revive::Config>::AddressMapper::is_mapped(x))
-				.cloned()
-				.collect::<Vec<_>>(),
-		},
 	})
 }
 
-fn authority(k: Sr25519Keyring) -> (AuraId, GrandpaId) {
-	(
-		AuraId::from(k.public()),
-		GrandpaId::from(polkadot_sdk::sp_keyring::Ed25519Keyring::from(k).public()),
-	)
+/// The Aura (sr25519) and GRANDPA (ed25519) keys of a development validator, derived from the
+/// same well-known seed (`//Alice`, `//Bob`), as `--alice` / `--bob` insert them.
+fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
+	(AuraId::from(aura.public()), GrandpaId::from(grandpa.public()))
 }
 
 /// The `development` preset: one validator, Alice.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
-		vec![authority(Sr25519Keyring::Alice)],
+		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts(),
 	)
@@ -145,7 +142,10 @@ pub fn development_config_genesis() -> Value {
 /// The `local_testnet` preset: two validators, Alice and Bob.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
-		vec![authority(Sr25519Keyring::Alice), authority(Sr25519Keyring::Bob)],
+		vec![
+			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		],
 		Sr25519Keyring::Alice.to_account_id(),
 		dev_accounts(),
 	)

@@ -37,6 +37,7 @@ use polkadot_sdk::{
 	*,
 };
 
+pub use apis::RuntimeApi;
 pub use configs::EthExtraImpl;
 
 /// The EVM chain id of OpenLedger networks (`eth_chainId`, EIP-155).

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
 
 use crate::{
-	currency::{OPEN, TOTAL_SUPPLY},
+	currency::{EXISTENTIAL_DEPOSIT, OPEN, TOTAL_SUPPLY},
 	genesis_config_presets::{
 		dev_accounts, eth_account, genesis_reserve_account, get_preset, DEV_ENDOWMENT,
 		ETH_DEV_ADDRESSES, LOCAL_TESTNET_RUNTIME_PRESET,
@@ -12,12 +12,8 @@ use crate::{
 };
 use codec::Encode;
 use polkadot_sdk::{
-	frame_support::{
-		assert_ok,
-		dispatch::GetDispatchInfo,
-		traits::{fungible::Inspect, Get},
-	},
-	pallet_revive::{AddressMapper, Code, ExecConfig, TransactionLimits},
+	frame_support::{assert_ok, dispatch::GetDispatchInfo, traits::fungible::Inspect},
+	pallet_revive::{AddressMapper, ExecConfig, TransactionLimits},
 	sp_consensus_aura::{Slot, AURA_ENGINE_ID},
 	sp_core::{H160, U256},
 	sp_genesis_builder::DEV_RUNTIME_PRESET,
@@ -25,7 +21,7 @@ use polkadot_sdk::{
 	sp_keyring::Sr25519Keyring,
 	sp_runtime::{
 		generic::{self, Era},
-		traits::Dispatchable,
+		traits::{Dispatchable, Header as _},
 		BuildStorage, Digest, DigestItem,
 	},
 };
@@ -49,9 +45,7 @@ fn ext_for(preset: &str) -> sp_io::TestExternalities {
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
 	merge(&mut config, patch);
 	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
-	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	sp_io::TestExternalities::new(config.build_storage().unwrap())
 }
 
 /// Starts block 1 authored by the first Aura authority (Alice in both presets).
@@ -92,9 +86,17 @@ fn genesis_supply_is_exactly_one_billion_open_in_every_preset() {
 			assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY, "preset {preset}");
 			assert_eq!(TOTAL_SUPPLY, 1_000_000_000 * 10u128.pow(18));
 			let accounts = dev_accounts();
-			let sum: Balance = accounts.iter().map(Balances::total_balance).sum::<Balance>()
-				+ Balances::total_balance(&genesis_reserve_account());
+			// Every account in state, not just the ones we expect: nothing else holds OPEN.
+			let sum: Balance = frame_system::Account::<Runtime>::iter()
+				.map(|(_, info)| info.data.free + info.data.reserved)
+				.sum();
 			assert_eq!(sum, TOTAL_SUPPLY, "balances add up to the supply in {preset}");
+			assert_eq!(
+				frame_system::Account::<Runtime>::iter().count(),
+				accounts.len() + 2,
+				"dev accounts, the genesis reserve and revive's pallet account"
+			);
+			assert!(Balances::free_balance(genesis_reserve_account()) > 900_000_000 * OPEN);
 			for who in &accounts {
 				assert_eq!(Balances::free_balance(who), DEV_ENDOWMENT);
 			}
@@ -125,10 +127,11 @@ fn ethereum_dev_accounts_are_funded_at_their_h160_addresses() {
 			);
 			assert_eq!(account, eth_account(address));
 			assert_eq!(Balances::free_balance(&account), DEV_ENDOWMENT);
-			// What `eth_getBalance` reports: 18 decimals, so wei == planck.
+			// What `eth_getBalance` reports: the spendable balance (free minus the existential
+			// deposit), 18 decimals, so wei == planck.
 			assert_eq!(
 				pallet_revive::Pallet::<Runtime>::evm_balance(&H160::from(address)),
-				U256::from(DEV_ENDOWMENT)
+				U256::from(DEV_ENDOWMENT - EXISTENTIAL_DEPOSIT)
 			);
 		}
 	});
@@ -149,13 +152,20 @@ fn signed_transfer_pays_a_fee_to_the_block_author_and_keeps_the_supply() {
 		});
 		let xt = signed_extrinsic(Sr25519Keyring::Bob, 0, call.clone());
 		let len = xt.encoded_size() as u32;
-		let expected_fee = TransactionPayment::compute_fee(len, &call.get_dispatch_info(), 0);
+		// The pre-dispatch fee: call weight plus the transaction extensions' weight and length.
+		let expected_fee = TransactionPayment::compute_fee(len, &xt.get_dispatch_info(), 0);
 		assert!(expected_fee > 0);
 
 		assert_ok!(Executive::apply_extrinsic(xt).expect("valid transaction"));
 
 		let fee = DEV_ENDOWMENT - OPEN - Balances::free_balance(&bob);
 		assert!(fee > 0 && fee <= expected_fee, "fee {fee} expected at most {expected_fee}");
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid { ref who, actual_fee, .. }
+			) if *who == bob && actual_fee == fee
+		)));
 		assert_eq!(Balances::free_balance(&charlie), DEV_ENDOWMENT + OPEN);
 		assert_eq!(Balances::free_balance(&alice), DEV_ENDOWMENT + fee, "author receives the fee");
 		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY, "fees move OPEN, never mint it");
@@ -204,16 +214,18 @@ fn evm_contract_deploys_and_runs_through_revive() {
 	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
 		start_block_authored_by_first_authority();
 		let alith = eth_account(ETH_DEV_ADDRESSES[0]);
-		let code = array_bytes::hex2bytes(COUNTER_BIN.trim()).expect("fixture is hex");
+		let mut code = array_bytes::hex2bytes(COUNTER_BIN.trim()).expect("fixture is hex");
 		assert_eq!(code.first(), Some(&0x60), "EVM init code starts with PUSH1");
+		// EVM constructor arguments follow the init code, as in an Ethereum deployment.
+		code.extend(abi_u256(7));
 
-		// Deploy with constructor argument 7, as a signed `Revive` call.
+		// Deploy with constructor argument 7, as a `Revive` call from Alith.
 		let deploy = RuntimeCall::Revive(pallet_revive::Call::instantiate_with_code {
 			value: 0,
 			weight_limit: Weight::from_parts(500_000_000_000, 1024 * 1024),
 			storage_deposit_limit: 10 * OPEN,
 			code,
-			data: abi_u256(7),
+			data: vec![],
 			salt: None,
 		});
 		assert_ok!(deploy.dispatch(RuntimeOrigin::signed(alith.clone())));
@@ -272,17 +284,27 @@ fn evm_contract_deploys_and_runs_through_revive() {
 			storage_deposit_limit: OPEN,
 			data,
 		});
-		assert!(reverting.dispatch(RuntimeOrigin::signed(alith)).is_err());
+		assert!(reverting.dispatch(RuntimeOrigin::signed(alith.clone())).is_err());
 		assert_eq!(read_count(), U256::from(12));
-		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
+
+		// revive mints one existential deposit into each new contract account and deactivates
+		// it: it cannot be spent and is burned with the contract. Active issuance stays fixed.
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY + EXISTENTIAL_DEPOSIT);
+		assert_eq!(Balances::active_issuance(), TOTAL_SUPPLY);
 	});
 }
 
 #[test]
 fn chain_constants_match_the_documentation() {
-	assert_eq!(<Runtime as pallet_revive::Config>::ChainId::get(), EVM_CHAIN_ID);
+	assert_eq!(
+		<<Runtime as pallet_revive::Config>::ChainId as polkadot_sdk::sp_core::Get<u64>>::get(),
+		EVM_CHAIN_ID
+	);
 	assert_eq!(EVM_CHAIN_ID, 0x4F50_454E);
-	assert_eq!(<Runtime as frame_system::Config>::SS58Prefix::get(), SS58_PREFIX);
+	assert_eq!(
+		<<Runtime as frame_system::Config>::SS58Prefix as polkadot_sdk::sp_core::Get<u16>>::get(),
+		SS58_PREFIX
+	);
 	assert_eq!(TOKEN_DECIMALS, 18);
-	assert_eq!(<Runtime as pallet_revive::Config>::NativeToEthRatio::get(), 1);
+	assert_eq!(<<Runtime as pallet_revive::Config>::NativeToEthRatio as polkadot_sdk::sp_core::Get<u32>>::get(), 1);
 }

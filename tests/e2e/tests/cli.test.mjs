@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { NODE_BIN, ETH_RPC_BIN } from '../lib/chain.mjs';
 
-const run = (bin, args) => spawnSync(bin, args, { encoding: 'utf8', timeout: 60_000 });
+const run = (bin, args) => spawnSync(bin, args, { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
 
 describe('command line', () => {
   it('rejects an unknown flag', () => {

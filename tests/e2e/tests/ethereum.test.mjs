@@ -9,6 +9,8 @@ import { CHAIN_ID, ETH_DEV_KEYS, startDevChain } from '../lib/chain.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OPEN = 10n ** 18n;
+// eth_getBalance reports the spendable balance: free balance minus the existential deposit.
+const ED = 10n ** 12n;
 
 describe('Ethereum JSON-RPC', () => {
   let chain, provider, alith, baltathar, token, tokenAbi, tokenBytecode;
@@ -31,8 +33,8 @@ describe('Ethereum JSON-RPC', () => {
   it('reports the OpenLedger chain id and funded dev accounts', async () => {
     const net = await provider.getNetwork();
     assert.equal(net.chainId, CHAIN_ID);
-    assert.equal(await provider.getBalance(alith.address), 1_000_000n * OPEN);
-    assert.equal(await provider.getBalance(baltathar.address), 1_000_000n * OPEN);
+    assert.equal(await provider.getBalance(alith.address), 1_000_000n * OPEN - ED);
+    assert.equal(await provider.getBalance(baltathar.address), 1_000_000n * OPEN - ED);
   });
 
   it('deploys an ERC-20 with default gas settings and transfers it', async () => {
@@ -91,7 +93,7 @@ describe('Ethereum JSON-RPC', () => {
     assert.equal(r2.status, 1);
     assert.ok(r2.gasUsed <= 21_000n, `a transfer uses ${r2.gasUsed} gas, at most 21,000`);
 
-    assert.equal(await provider.getBalance(fresh), 7n * OPEN);
+    assert.equal(await provider.getBalance(fresh), 7n * OPEN - ED);
     const fees = r1.gasUsed * r1.gasPrice + r2.gasUsed * r2.gasPrice;
     assert.ok(fees > 0n);
     assert.equal(await provider.getBalance(alith.address), before - 7n * OPEN - fees);

@@ -24,10 +24,14 @@ describe('Substrate RPC', () => {
   });
 
   it('reports OPEN in system_properties, consistent with the runtime', async () => {
-    const props = (await api.rpc.system.properties()).toJSON();
-    assert.equal([].concat(props.tokenSymbol)[0], 'OPEN');
-    assert.equal([].concat(props.tokenDecimals)[0], 18);
-    assert.equal(props.ss58Format, 42);
+    // The raw JSON-RPC answer, as any client sees it.
+    const raw = (await chain.rpc('system_properties', [])).result;
+    assert.deepEqual(raw, { ss58Format: 42, tokenDecimals: 18, tokenSymbol: 'OPEN' });
+    // And as polkadot-js Apps reads it.
+    const props = await api.rpc.system.properties();
+    assert.equal(props.tokenSymbol.unwrap()[0].toString(), 'OPEN');
+    assert.equal(props.tokenDecimals.unwrap()[0].toNumber(), 18);
+    assert.equal(props.ss58Format.unwrap().toNumber(), 42);
     assert.equal(api.consts.system.ss58Prefix.toNumber(), 42);
     const issuance = (await api.query.balances.totalIssuance()).toBigInt();
     assert.equal(issuance, 1_000_000_000n * OPEN, 'the fixed supply, at genesis and after blocks');
