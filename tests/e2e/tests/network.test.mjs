@@ -9,6 +9,7 @@ import { NODE_BIN } from '../lib/chain.mjs';
 
 const ALICE_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
 const ALICE_PEER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
+const BOB_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000002';
 
 async function rpc(port, method, params = []) {
   const res = await fetch(`http://127.0.0.1:${port}`, {
@@ -55,6 +56,7 @@ describe('local two-validator network', () => {
     };
     start('alice', base, base + 1, ['--node-key', ALICE_NODE_KEY]);
     start('bob', base + 2, base + 3, [
+      '--node-key', BOB_NODE_KEY,
       '--bootnodes', `/ip4/127.0.0.1/tcp/${base}/p2p/${ALICE_PEER_ID}`,
     ]);
 
