@@ -54,6 +54,18 @@ type Service = PartialComponents<
 	),
 >;
 
+/// The inherent data of an Aura block: the wall-clock timestamp and the slot it falls in.
+fn slot_and_timestamp(
+	slot_duration: sp_consensus_aura::SlotDuration,
+) -> (sp_consensus_aura::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider) {
+	let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+	let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+		*timestamp,
+		slot_duration,
+	);
+	(slot, timestamp)
+}
+
 /// The parts shared by every mode: client, database, transaction pool, import queue.
 pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 	let telemetry = config
@@ -111,13 +123,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 			justification_import: Some(Box::new(grandpa_block_import.clone())),
 			client: client.clone(),
 			create_inherent_data_providers: move |_, ()| async move {
-				let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-				let slot =
-					sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
-						*timestamp,
-						slot_duration,
-					);
-				Ok((slot, timestamp))
+				Ok(slot_and_timestamp(slot_duration))
 			},
 			spawner: &task_manager.spawn_essential_handle(),
 			registry: config.prometheus_registry(),
@@ -365,13 +371,7 @@ pub fn new_full(
 				block_import,
 				proposer_factory,
 				create_inherent_data_providers: move |_, ()| async move {
-					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-					let slot =
-						sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
-							*timestamp,
-							slot_duration,
-						);
-					Ok((slot, timestamp))
+					Ok(slot_and_timestamp(slot_duration))
 				},
 				force_authoring,
 				backoff_authoring_blocks,

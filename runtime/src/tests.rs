@@ -257,17 +257,19 @@ fn evm_contract_deploys_and_runs_through_revive() {
 		};
 		assert_eq!(read_count(), U256::from(7));
 
-		// increment(5) through the dispatchable `call`.
-		let mut data = vec![0x7c, 0xf5, 0xda, 0xb0];
-		data.extend(abi_u256(5));
-		let call = RuntimeCall::Revive(pallet_revive::Call::call {
-			dest: contract,
-			value: 0,
-			weight_limit: Weight::from_parts(100_000_000_000, 1024 * 1024),
-			storage_deposit_limit: OPEN,
-			data,
-		});
-		assert_ok!(call.dispatch(RuntimeOrigin::signed(alith.clone())));
+		// increment(by) through the dispatchable `call`.
+		let increment = |by: u64| {
+			let mut data = vec![0x7c, 0xf5, 0xda, 0xb0];
+			data.extend(abi_u256(by));
+			RuntimeCall::Revive(pallet_revive::Call::call {
+				dest: contract,
+				value: 0,
+				weight_limit: Weight::from_parts(100_000_000_000, 1024 * 1024),
+				storage_deposit_limit: OPEN,
+				data,
+			})
+		};
+		assert_ok!(increment(5).dispatch(RuntimeOrigin::signed(alith.clone())));
 		assert_eq!(read_count(), U256::from(12));
 		assert!(System::events().iter().any(|r| matches!(
 			r.event,
@@ -275,16 +277,11 @@ fn evm_contract_deploys_and_runs_through_revive() {
 		)));
 
 		// increment(0) reverts with the contract's reason and changes nothing.
-		let mut data = vec![0x7c, 0xf5, 0xda, 0xb0];
-		data.extend(abi_u256(0));
-		let reverting = RuntimeCall::Revive(pallet_revive::Call::call {
-			dest: contract,
-			value: 0,
-			weight_limit: Weight::from_parts(100_000_000_000, 1024 * 1024),
-			storage_deposit_limit: OPEN,
-			data,
-		});
-		assert!(reverting.dispatch(RuntimeOrigin::signed(alith.clone())).is_err());
+		let reverted = increment(0).dispatch(RuntimeOrigin::signed(alith.clone()));
+		assert_eq!(
+			reverted.map_err(|e| e.error),
+			Err(pallet_revive::Error::<Runtime>::ContractReverted.into())
+		);
 		assert_eq!(read_count(), U256::from(12));
 
 		// revive mints one existential deposit into each new contract account and deactivates
