@@ -51,6 +51,11 @@ pub const ETH_DEV_ADDRESSES: [[u8; 20]; 5] = [
 ];
 
 /// Parses 40 hex digits at compile time (a malformed constant fails the build, not the chain).
+#[allow(
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	reason = "only evaluated in constants; an out-of-range index fails the build"
+)]
 const fn hex20(s: &str) -> [u8; 20] {
 	const fn nibble(c: u8) -> u8 {
 		match c {

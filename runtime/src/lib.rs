@@ -13,8 +13,6 @@
 //! runtime APIs in `apis.rs`, genesis presets in [`genesis_config_presets`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
-// `construct_runtime` and the runtime API macros expand to code the lints cannot see through.
-#![allow(clippy::arithmetic_side_effects, reason = "FRAME macro expansions")]
 
 // Make the WASM binary available.
 #[cfg(feature = "std")]
@@ -55,6 +53,10 @@ pub const TOKEN_SYMBOL: &str = "OPEN";
 pub const TOKEN_DECIMALS: u8 = 18;
 
 /// Amounts of OPEN.
+#[allow(
+	clippy::arithmetic_side_effects,
+	reason = "compile-time constants: an overflow fails the build, never the chain"
+)]
 pub mod currency {
 	use super::Balance;
 
@@ -78,6 +80,10 @@ pub mod currency {
 }
 
 /// Block timing.
+#[allow(
+	clippy::arithmetic_side_effects,
+	reason = "compile-time constants: an overflow fails the build, never the chain"
+)]
 pub mod time {
 	use super::BlockNumber;
 

@@ -65,7 +65,7 @@ parameter_types! {
 		.for_class(frame_support::dispatch::DispatchClass::Operational, |weights| {
 			weights.max_total = Some(MAXIMUM_BLOCK_WEIGHT);
 			weights.reserved = Some(
-				MAXIMUM_BLOCK_WEIGHT - NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT
+				MAXIMUM_BLOCK_WEIGHT.saturating_sub(NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT)
 			);
 		})
 		.avg_block_initialization(AVERAGE_ON_INITIALIZE_RATIO)
@@ -75,7 +75,7 @@ parameter_types! {
 		frame_system::limits::BlockLength::builder()
 			.max_length(MAX_BLOCK_LENGTH)
 			.modify_max_length_for_class(frame_support::dispatch::DispatchClass::Normal, |max| {
-				*max = NORMAL_DISPATCH_RATIO * MAX_BLOCK_LENGTH
+				*max = NORMAL_DISPATCH_RATIO.mul_floor(MAX_BLOCK_LENGTH)
 			})
 			.build();
 	pub const SS58Prefix: u16 = SS58_PREFIX;
