@@ -7,7 +7,8 @@ use polkadot_sdk::{sc_cli, sc_cli::RunCmd};
 pub enum Sealing {
 	/// Seal a block every `--dev-block-time` milliseconds, finalized at once (default).
 	Interval,
-	/// Seal a block as soon as a transaction enters the pool, finalized at once.
+	/// Seal a block as soon as a transaction enters the pool, and an empty one every
+	/// `--dev-block-time` milliseconds while idle; finalized at once.
 	Instant,
 }
 
@@ -23,7 +24,8 @@ pub struct NodeCmd {
 	#[arg(long, value_enum, default_value_t = Sealing::Interval)]
 	pub sealing: Sealing,
 
-	/// Milliseconds between blocks of a `--dev` chain with `--sealing interval`.
+	/// Milliseconds between blocks of a `--dev` chain (with `--sealing instant`, between blocks
+	/// when no transaction arrives).
 	#[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
 	pub dev_block_time: u64,
 }

@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt};
 use openledger_runtime::{self, opaque::Block, RuntimeApi};
 use polkadot_sdk::{
 	sc_basic_authorship,
@@ -292,63 +292,45 @@ pub fn new_full(
 			let create_inherent_data_providers = move |_, ()| async move {
 				Ok(sp_timestamp::InherentDataProvider::from_system_time())
 			};
-			match sealing {
+			let seal = || manual_seal::EngineCommand::SealNewBlock {
+				create_empty: true,
+				finalize: true,
+				parent_hash: None,
+				sender: None,
+			};
+			// A block every `block_time_ms`, and in instant mode also one per imported
+			// transaction. The timer keeps an idle instant-mode chain moving, which clients
+			// that follow new blocks (openledger-eth-rpc does, before it serves) rely on.
+			let ticks = futures::stream::unfold((), move |()| async move {
+				futures_timer::Delay::new(Duration::from_millis(block_time_ms)).await;
+				Some((seal(), ()))
+			});
+			let commands_stream: std::pin::Pin<
+				Box<dyn futures::Stream<Item = manual_seal::EngineCommand<_>> + Send>,
+			> = match sealing {
 				Sealing::Instant => {
-					let params = manual_seal::InstantSealParams {
-						block_import: client.clone(),
-						env: proposer,
-						client: client.clone(),
-						pool: transaction_pool.clone(),
-						select_chain,
-						consensus_data_provider: Some(Box::new(consensus_data_provider)),
-						create_inherent_data_providers,
-					};
-					task_manager.spawn_essential_handle().spawn_blocking(
-						"instant-seal",
-						None,
-						manual_seal::run_instant_seal_and_finalize(params),
-					);
+					use polkadot_sdk::sc_transaction_pool_api::TransactionPool as _;
+					let on_import =
+						transaction_pool.import_notification_stream().map(move |_| seal());
+					Box::pin(futures::stream::select(on_import, ticks))
 				}
-				Sealing::Interval => {
-					let (mut sink, commands_stream) = futures::channel::mpsc::channel(1024);
-					task_manager.spawn_essential_handle().spawn(
-						"dev-block-timer",
-						None,
-						async move {
-							loop {
-								futures_timer::Delay::new(Duration::from_millis(block_time_ms))
-									.await;
-								let command = manual_seal::EngineCommand::SealNewBlock {
-									create_empty: true,
-									finalize: true,
-									parent_hash: None,
-									sender: None,
-								};
-								// A full channel means sealing is behind; skip this tick.
-								if sink.try_send(command).is_err() && sink.is_closed() {
-									log::error!("manual seal stopped; no more dev blocks");
-									break;
-								}
-							}
-						},
-					);
-					let params = manual_seal::ManualSealParams {
-						block_import: client.clone(),
-						env: proposer,
-						client: client.clone(),
-						pool: transaction_pool.clone(),
-						select_chain,
-						commands_stream: Box::pin(commands_stream),
-						consensus_data_provider: Some(Box::new(consensus_data_provider)),
-						create_inherent_data_providers,
-					};
-					task_manager.spawn_essential_handle().spawn_blocking(
-						"manual-seal",
-						None,
-						manual_seal::run_manual_seal(params),
-					);
-				}
-			}
+				Sealing::Interval => Box::pin(ticks),
+			};
+			let params = manual_seal::ManualSealParams {
+				block_import: client.clone(),
+				env: proposer,
+				client: client.clone(),
+				pool: transaction_pool.clone(),
+				select_chain,
+				commands_stream,
+				consensus_data_provider: Some(Box::new(consensus_data_provider)),
+				create_inherent_data_providers,
+			};
+			task_manager.spawn_essential_handle().spawn_blocking(
+				"manual-seal",
+				None,
+				manual_seal::run_manual_seal(params),
+			);
 			return Ok(task_manager);
 		}
 		BlockProduction::AuraGrandpa => {}
