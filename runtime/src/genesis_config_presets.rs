@@ -43,37 +43,12 @@ pub fn genesis_reserve_account() -> AccountId {
 /// The Ethereum development accounts' 20-byte addresses (the Moonbeam/Frontier convention, also
 /// `subxt_signer::eth::dev`): Alith, Baltathar, Charleth, Dorothy, Ethan.
 pub const ETH_DEV_ADDRESSES: [[u8; 20]; 5] = [
-	hex20("f24ff3a9cf04c71dbc94d0b566f7a27b94566cac"),
-	hex20("3cd0a705a2dc65e5b1e1205896baa2be8a07c6e0"),
-	hex20("798d4ba9baf0064ec19eb4f0a1a45785ae9d6dfc"),
-	hex20("773539d4ac0e786233d90a233654ccee26a613d9"),
-	hex20("ff64d3f6efe2317ee2807d223a0bdc4c0c49dfdb"),
+	polkadot_sdk::sp_core::hex2array!("f24ff3a9cf04c71dbc94d0b566f7a27b94566cac"),
+	polkadot_sdk::sp_core::hex2array!("3cd0a705a2dc65e5b1e1205896baa2be8a07c6e0"),
+	polkadot_sdk::sp_core::hex2array!("798d4ba9baf0064ec19eb4f0a1a45785ae9d6dfc"),
+	polkadot_sdk::sp_core::hex2array!("773539d4ac0e786233d90a233654ccee26a613d9"),
+	polkadot_sdk::sp_core::hex2array!("ff64d3f6efe2317ee2807d223a0bdc4c0c49dfdb"),
 ];
-
-/// Parses 40 hex digits at compile time (a malformed constant fails the build, not the chain).
-#[allow(
-	clippy::indexing_slicing,
-	clippy::arithmetic_side_effects,
-	reason = "only evaluated in constants; an out-of-range index fails the build"
-)]
-const fn hex20(s: &str) -> [u8; 20] {
-	const fn nibble(c: u8) -> u8 {
-		match c {
-			b'0'..=b'9' => c - b'0',
-			b'a'..=b'f' => c - b'a' + 10,
-			_ => panic!("invalid hex digit in an Ethereum development address"),
-		}
-	}
-	let bytes = s.as_bytes();
-	assert!(bytes.len() == 40, "an Ethereum address has 40 hex digits");
-	let mut out = [0u8; 20];
-	let mut i = 0;
-	while i < 20 {
-		out[i] = (nibble(bytes[2 * i]) << 4) | nibble(bytes[2 * i + 1]);
-		i += 1;
-	}
-	out
-}
 
 /// The substrate account of an Ethereum address under `AccountId32Mapper`: the address followed
 /// by twelve `0xEE` bytes.
