@@ -7,7 +7,7 @@ use crate::{
 };
 use polkadot_sdk::{
 	sc_cli::{self, Database, DatabaseParams, SubstrateCli},
-	sc_service::PartialComponents,
+	sc_service::{self, PartialComponents},
 };
 
 impl SubstrateCli for Cli {
@@ -39,8 +39,6 @@ impl SubstrateCli for Cli {
 		chain_spec::load(id)
 	}
 }
-
-use polkadot_sdk::sc_service;
 
 /// ParityDB is the default database of OpenLedger nodes; `--database rocksdb` still works.
 fn default_to_paritydb(params: &mut DatabaseParams) {

@@ -8,12 +8,13 @@ use openledger_runtime::{self, opaque::Block, RuntimeApi};
 use polkadot_sdk::{
 	sc_basic_authorship,
 	sc_client_api::{Backend as _, BlockBackend},
-	sc_consensus_aura, sc_consensus_grandpa as grandpa, sc_consensus_manual_seal as manual_seal,
-	sc_executor, sc_network, sc_offchain,
+	sc_consensus, sc_consensus_aura, sc_consensus_grandpa as grandpa,
+	sc_consensus_manual_seal as manual_seal, sc_executor, sc_network, sc_offchain,
 	sc_service::{self, error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig},
 	sc_telemetry::{Telemetry, TelemetryWorker},
 	sc_transaction_pool,
 	sc_transaction_pool_api::OffchainTransactionPoolFactory,
+	sp_consensus_aura,
 	sp_consensus_aura::sr25519::AuthorityPair as AuraPair,
 	sp_io, sp_timestamp,
 };
@@ -32,8 +33,6 @@ type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 type FullGrandpaBlockImport =
 	grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
 type TransactionPool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
-
-use polkadot_sdk::sc_consensus;
 
 /// The network backend of every OpenLedger node.
 type Network = sc_network::Litep2pNetworkBackend;
@@ -143,8 +142,6 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		other: (grandpa_block_import, grandpa_link, telemetry),
 	})
 }
-
-use polkadot_sdk::sp_consensus_aura;
 
 /// How the node produces blocks.
 #[derive(Debug, Clone, Copy)]
