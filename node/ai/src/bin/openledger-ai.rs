@@ -1,0 +1,186 @@
+//! `openledger-ai`: the AI engine from the command line (generate, tokenize, fine-tune,
+//! benchmark).
+
+use std::{io::Write, path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use openledger_ai::{ChatMessage, LoraAdapter, Model, SamplingParams, TrainConfig};
+
+#[derive(Parser)]
+#[command(name = "openledger-ai", about = "OpenLedger's AI engine: generate, fine-tune, benchmark")]
+struct Cli {
+	/// Model file (GGUF). Defaults to the embedded SmolLM2-135M-Instruct.
+	#[arg(long, global = true)]
+	model: Option<PathBuf>,
+	#[command(subcommand)]
+	cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+	/// Answer a prompt with the model's chat template, streaming the answer.
+	Generate {
+		/// The user's message.
+		prompt: String,
+		/// A LoRA adapter (PEFT directory or safetensors file).
+		#[arg(long)]
+		adapter: Option<PathBuf>,
+		#[arg(long, default_value_t = 128)]
+		max_tokens: usize,
+		/// 0 = greedy.
+		#[arg(long, default_value_t = 0.0)]
+		temperature: f32,
+		#[arg(long, default_value_t = 1.0)]
+		top_p: f32,
+		#[arg(long, default_value_t = 0)]
+		seed: u64,
+		/// Use the prompt as raw text (no chat template).
+		#[arg(long)]
+		raw: bool,
+	},
+	/// Print the token ids of a text (special tokens parsed).
+	Tokenize { text: String },
+	/// Fine-tune a LoRA adapter on a corpus (JSON Lines of {"prompt","response"} or {"text"},
+	/// or plain text paragraphs) and write it in PEFT layout with a training report.
+	Train {
+		/// The corpus file.
+		#[arg(long)]
+		corpus: PathBuf,
+		/// Output directory (adapter_model.safetensors, adapter_config.json, report.json).
+		#[arg(long)]
+		out: PathBuf,
+		#[arg(long, default_value_t = 8)]
+		rank: usize,
+		#[arg(long, default_value_t = 16.0)]
+		alpha: f32,
+		/// Comma-separated PEFT module names.
+		#[arg(long, default_value = "q_proj,v_proj")]
+		targets: String,
+		#[arg(long, default_value_t = 1e-3)]
+		lr: f64,
+		#[arg(long, default_value_t = 1)]
+		epochs: usize,
+		#[arg(long, default_value_t = 4)]
+		batch_size: usize,
+		#[arg(long, default_value_t = 256)]
+		max_seq_len: usize,
+		#[arg(long, default_value_t = 0)]
+		seed: u64,
+		/// Percent of examples held out for evaluation.
+		#[arg(long, default_value_t = 10)]
+		eval_percent: u8,
+	},
+	/// Print the five most likely next tokens after a raw text, with their logits.
+	TopLogits { text: String },
+}
+
+fn main() -> ExitCode {
+	let cli = Cli::parse();
+	match run(cli) {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(e) => {
+			eprintln!("error: {e}");
+			ExitCode::FAILURE
+		},
+	}
+}
+
+fn load(model: Option<PathBuf>) -> openledger_ai::Result<Model> {
+	let path = model.unwrap_or_else(openledger_ai::default_model_path);
+	Model::load_gguf(&path, &candle_core::Device::Cpu)
+}
+
+fn run(cli: Cli) -> openledger_ai::Result<()> {
+	match cli.cmd {
+		Cmd::Tokenize { text } => {
+			let m = load(cli.model)?;
+			println!("{:?}", m.tokenizer.encode(&text, true));
+		},
+		Cmd::Train {
+			corpus,
+			out,
+			rank,
+			alpha,
+			targets,
+			lr,
+			epochs,
+			batch_size,
+			max_seq_len,
+			seed,
+			eval_percent,
+		} => {
+			let m = load(cli.model)?;
+			let examples = openledger_ai::train::read_corpus(&corpus)?;
+			let target_modules = targets
+				.split(',')
+				.map(|t| {
+					openledger_ai::Target::from_peft(t.trim()).ok_or_else(|| {
+						openledger_ai::Error::InvalidTraining(format!("unknown target module '{t}'"))
+					})
+				})
+				.collect::<openledger_ai::Result<Vec<_>>>()?;
+			let cfg = TrainConfig {
+				rank,
+				alpha,
+				target_modules,
+				learning_rate: lr,
+				weight_decay: 0.0,
+				epochs,
+				batch_size,
+				max_seq_len,
+				seed,
+				eval_percent,
+			};
+			let (adapter, report) = openledger_ai::train::train(&m, &examples, &cfg, |p| {
+				eprintln!(
+					"step {}/{} epoch {} loss {:.4} {:.1} tok/s eta {:.0}s",
+					p.step, p.total_steps, p.epoch, p.loss, p.tokens_per_sec, p.eta_secs
+				);
+			})?;
+			adapter.save_peft(&out, &m.config, &m.info.sha256)?;
+			let path = out.join("report.json");
+			std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+				.map_err(|e| openledger_ai::Error::Io { path: path.clone(), source: e })?;
+			println!("adapter {} written to {}", adapter.id(), out.display());
+			println!(
+				"eval loss {:?} -> {:?}, {:.1} training tokens/s",
+				report.eval_loss_before, report.eval_loss_after, report.tokens_per_sec
+			);
+		},
+		Cmd::TopLogits { text } => {
+			let m = load(cli.model)?;
+			let ids = m.tokenizer.encode(&text, true);
+			let logits = m.forward_tokens(&ids, None)?;
+			let mut idx: Vec<usize> = (0..logits.len()).collect();
+			idx.sort_by(|a, b| logits[*b].total_cmp(&logits[*a]));
+			let top: Vec<(usize, f32)> = idx.iter().take(5).map(|i| (*i, logits[*i])).collect();
+			println!("{ids:?} {top:?}");
+		},
+		Cmd::Generate { prompt, adapter, max_tokens, temperature, top_p, seed, raw } => {
+			let m = load(cli.model)?;
+			let adapter = adapter.map(|p| LoraAdapter::load(&p, &m.config)).transpose()?;
+			let text = if raw {
+				prompt
+			} else {
+				m.tokenizer.apply_chat_template(&[ChatMessage::user(prompt)], true)
+			};
+			let ids = m.tokenizer.encode_prompt(&text);
+			let params = SamplingParams { max_tokens, temperature, top_p, seed, stop_tokens: vec![] };
+			let start = std::time::Instant::now();
+			let g = m.generate(&ids, adapter.as_ref(), &params, |piece| {
+				print!("{piece}");
+				let _ = std::io::stdout().flush();
+				true
+			})?;
+			println!();
+			eprintln!(
+				"[{} prompt tokens, {} generated, {:?}, {:.2}s]",
+				g.prompt_tokens,
+				g.tokens.len(),
+				g.finish,
+				start.elapsed().as_secs_f64()
+			);
+		},
+	}
+	Ok(())
+}
