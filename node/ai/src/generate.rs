@@ -23,11 +23,21 @@ pub struct SamplingParams {
 	pub seed: u64,
 	/// Extra stop tokens beyond the model's end-of-sequence and `<|im_end|>`.
 	pub stop_tokens: Vec<u32>,
+	/// Keep generating through stop tokens until `max_tokens` (benchmarks).
+	#[serde(default)]
+	pub ignore_stop: bool,
 }
 
 impl Default for SamplingParams {
 	fn default() -> Self {
-		Self { max_tokens: 128, temperature: 0.0, top_p: 1.0, seed: 0, stop_tokens: Vec::new() }
+		Self {
+			max_tokens: 128,
+			temperature: 0.0,
+			top_p: 1.0,
+			seed: 0,
+			stop_tokens: Vec::new(),
+			ignore_stop: false,
+		}
 	}
 }
 
@@ -181,7 +191,7 @@ impl Model {
 			return Err(Error::InvalidRequest("the prompt is empty".into()));
 		}
 		let mut sampler = Sampler::new(params)?;
-		let stops = self.stop_tokens(&params.stop_tokens);
+		let stops = if params.ignore_stop { Vec::new() } else { self.stop_tokens(&params.stop_tokens) };
 		let mut cache = KvCache::new(self);
 		let mut decoder = StreamDecoder::default();
 		let mut out = Vec::new();

@@ -20,11 +20,14 @@
 #![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 
+pub mod bench;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod kernels;
 pub mod lora;
 pub mod model;
+pub mod serve;
 pub mod tokenizer;
 pub mod train;
 

@@ -196,6 +196,19 @@ impl fmt::Debug for AdapterId {
 	}
 }
 
+impl Serialize for AdapterId {
+	fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+		s.serialize_str(&self.to_string())
+	}
+}
+
+impl<'de> Deserialize<'de> for AdapterId {
+	fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+		let s = String::deserialize(d)?;
+		s.parse().map_err(serde::de::Error::custom)
+	}
+}
+
 impl std::str::FromStr for AdapterId {
 	type Err = Error;
 	fn from_str(s: &str) -> Result<Self> {

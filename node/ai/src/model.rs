@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::{
 	config::LlamaConfig,
 	error::{Error, Result},
+	kernels::QuantMatrix,
 	lora::{LoraAdapter, Target},
 	tokenizer::Tokenizer,
 };
@@ -39,42 +40,83 @@ pub struct ModelInfo {
 	pub file_bytes: u64,
 }
 
+/// A projection: candle's `QMatMul` (used for training and dense weights) and, for the GGUF
+/// types the engine has its own kernels for, the repacked fast form used for inference.
+#[derive(Clone, Debug)]
+pub(crate) struct Linear {
+	pub q: QMatMul,
+	fast: Option<Arc<QuantMatrix>>,
+}
+
+impl Linear {
+	pub fn new(q: QMatMul) -> Self {
+		let fast = match &q {
+			QMatMul::QTensor(t) if t.device().is_cpu() => QuantMatrix::from_qtensor(t).map(Arc::new),
+			_ => None,
+		};
+		Self { q, fast }
+	}
+
+	/// `x·Wᵀ` for `rows` rows.
+	pub fn forward_rows(&self, x: &[f32], rows: usize, device: &Device) -> Result<Vec<f32>> {
+		if let Some(f) = &self.fast {
+			return Ok(f.matmul(x, rows));
+		}
+		let k = x.len() / rows.max(1);
+		let t = Tensor::from_slice(x, (rows, k), device)?;
+		to_rows(&self.q.forward(&t)?)
+	}
+}
+
 /// A decoder layer's weights.
 #[derive(Clone, Debug)]
 pub(crate) struct Layer {
 	pub attn_norm: Tensor,
-	pub q: QMatMul,
-	pub k: QMatMul,
-	pub v: QMatMul,
-	pub o: QMatMul,
 	pub ffn_norm: Tensor,
-	pub gate: QMatMul,
-	pub up: QMatMul,
-	pub down: QMatMul,
+	attn_norm_v: Vec<f32>,
+	ffn_norm_v: Vec<f32>,
+	/// Projections in [`Target::ALL`] order.
+	lins: Vec<Linear>,
+	/// Q, K and V fused into one matrix (one parallel pass instead of three) when all three
+	/// have the fast form.
+	qkv: Option<Arc<QuantMatrix>>,
+	/// Gate and up fused likewise.
+	gate_up: Option<Arc<QuantMatrix>>,
+}
+
+fn target_index(t: Target) -> usize {
+	Target::ALL.iter().position(|x| *x == t).unwrap_or(0)
 }
 
 impl Layer {
-	pub(crate) fn linear(&self, t: Target) -> &QMatMul {
-		match t {
-			Target::Q => &self.q,
-			Target::K => &self.k,
-			Target::V => &self.v,
-			Target::O => &self.o,
-			Target::Gate => &self.gate,
-			Target::Up => &self.up,
-			Target::Down => &self.down,
-		}
+	fn new(attn_norm: Tensor, ffn_norm: Tensor, lins: [QMatMul; 7]) -> Result<Self> {
+		let mut layer = Self {
+			attn_norm_v: attn_norm.to_vec1::<f32>()?,
+			ffn_norm_v: ffn_norm.to_vec1::<f32>()?,
+			attn_norm,
+			ffn_norm,
+			lins: lins.into_iter().map(Linear::new).collect(),
+			qkv: None,
+			gate_up: None,
+		};
+		layer.fuse();
+		Ok(layer)
 	}
-	fn linear_mut(&mut self, t: Target) -> &mut QMatMul {
-		match t {
-			Target::Q => &mut self.q,
-			Target::K => &mut self.k,
-			Target::V => &mut self.v,
-			Target::O => &mut self.o,
-			Target::Gate => &mut self.gate,
-			Target::Up => &mut self.up,
-			Target::Down => &mut self.down,
-		}
+
+	fn fuse(&mut self) {
+		let fast = |t: Target| self.lins[target_index(t)].fast.as_deref();
+		self.qkv = QuantMatrix::concat(&[fast(Target::Q), fast(Target::K), fast(Target::V)]).map(Arc::new);
+		self.gate_up = QuantMatrix::concat(&[fast(Target::Gate), fast(Target::Up)]).map(Arc::new);
+	}
+	pub(crate) fn linear(&self, t: Target) -> &QMatMul {
+		&self.lins[target_index(t)].q
+	}
+	fn lin(&self, t: Target) -> &Linear {
+		&self.lins[target_index(t)]
+	}
+	fn set_dense(&mut self, t: Target, w: Tensor) {
+		self.lins[target_index(t)] = Linear::new(QMatMul::Tensor(w));
+		self.fuse();
 	}
 }
 
@@ -138,7 +180,8 @@ pub struct Model {
 	pub(crate) embed: Tensor,
 	pub(crate) layers: Vec<Layer>,
 	pub(crate) norm: Tensor,
-	pub(crate) lm_head: QMatMul,
+	pub(crate) lm_head: Linear,
+	norm_v: Vec<f32>,
 	pub(crate) rope: Arc<Rope>,
 	pub(crate) device: Device,
 }
@@ -247,20 +290,24 @@ impl Model {
 		};
 		let mut layers = Vec::with_capacity(config.num_hidden_layers);
 		for i in 0..config.num_hidden_layers {
+			let attn_norm = tensor(&format!("blk.{i}.attn_norm.weight"), &[h])?.dequantize(device)?;
+			let ffn_norm = tensor(&format!("blk.{i}.ffn_norm.weight"), &[h])?.dequantize(device)?;
 			let mut q = |n: &str, dims: &[usize]| -> Result<QMatMul> {
 				Ok(QMatMul::from_qtensor(tensor(&format!("blk.{i}.{n}.weight"), dims)?)?)
 			};
-			let layer = Layer {
-				q: q("attn_q", &[h, h])?,
-				k: q("attn_k", &[kv, h])?,
-				v: q("attn_v", &[kv, h])?,
-				o: q("attn_output", &[h, h])?,
-				gate: q("ffn_gate", &[ff, h])?,
-				up: q("ffn_up", &[ff, h])?,
-				down: q("ffn_down", &[h, ff])?,
-				attn_norm: tensor(&format!("blk.{i}.attn_norm.weight"), &[h])?.dequantize(device)?,
-				ffn_norm: tensor(&format!("blk.{i}.ffn_norm.weight"), &[h])?.dequantize(device)?,
-			};
+			let layer = Layer::new(
+				attn_norm,
+				ffn_norm,
+				[
+					q("attn_q", &[h, h])?,
+					q("attn_k", &[kv, h])?,
+					q("attn_v", &[kv, h])?,
+					q("attn_output", &[h, h])?,
+					q("ffn_gate", &[ff, h])?,
+					q("ffn_up", &[ff, h])?,
+					q("ffn_down", &[h, ff])?,
+				],
+			)?;
 			layers.push(layer);
 		}
 		drop(reader);
@@ -272,8 +319,9 @@ impl Model {
 			info: ModelInfo { path: path.to_path_buf(), sha256, file_bytes },
 			embed,
 			layers,
+			norm_v: norm.to_vec1::<f32>()?,
 			norm,
-			lm_head,
+			lm_head: Linear::new(lm_head),
 			rope,
 			device: device.clone(),
 		})
@@ -307,17 +355,19 @@ impl Model {
 		let ones = |n: usize| Tensor::ones(n, DType::F32, &Device::Cpu);
 		let mut layers = Vec::new();
 		for _ in 0..config.num_hidden_layers {
-			layers.push(Layer {
-				attn_norm: ones(h)?,
-				q: lin(randn(h, h, wstd)?)?,
-				k: lin(randn(kv, h, wstd)?)?,
-				v: lin(randn(kv, h, wstd)?)?,
-				o: lin(randn(h, h, wstd)?)?,
-				ffn_norm: ones(h)?,
-				gate: lin(randn(ff, h, wstd)?)?,
-				up: lin(randn(ff, h, wstd)?)?,
-				down: lin(randn(h, ff, 1.0 / (ff as f32).sqrt())?)?,
-			});
+			layers.push(Layer::new(
+				ones(h)?,
+				ones(h)?,
+				[
+					lin(randn(h, h, wstd)?)?,
+					lin(randn(kv, h, wstd)?)?,
+					lin(randn(kv, h, wstd)?)?,
+					lin(randn(h, h, wstd)?)?,
+					lin(randn(ff, h, wstd)?)?,
+					lin(randn(ff, h, wstd)?)?,
+					lin(randn(h, ff, 1.0 / (ff as f32).sqrt())?)?,
+				],
+			)?);
 		}
 		let lm_head = lin(randn(config.vocab_size, h, wstd)?)?;
 		let tokenizer = Tokenizer::byte_level_test_tokenizer(config.vocab_size)?;
@@ -325,10 +375,11 @@ impl Model {
 		Ok(Self {
 			tokenizer: Arc::new(tokenizer),
 			info: ModelInfo { path: PathBuf::new(), sha256: format!("tiny-random-{seed}"), file_bytes: 0 },
+			norm_v: vec![1.0; h],
 			norm: ones(h)?,
 			embed,
 			layers,
-			lm_head,
+			lm_head: Linear::new(lm_head),
 			rope,
 			device,
 			config,
@@ -350,7 +401,7 @@ impl Model {
 			for (t, pair) in pairs {
 				let w = dequantize(layer.linear(*t))?;
 				let delta = Tensor::from_vec(pair.delta(scale), (pair.d_out, pair.d_in), &self.device)?;
-				*layer.linear_mut(*t) = QMatMul::Tensor((w + delta)?);
+				layer.set_dense(*t, (w + delta)?);
 			}
 		}
 		Ok(out)
@@ -360,6 +411,16 @@ impl Model {
 	/// each sequence, the logits after its last new token. Sequences may have different
 	/// lengths and different adapters.
 	pub fn forward_batch(&self, steps: &mut [Step<'_>]) -> Result<Vec<Vec<f32>>> {
+		// Run inside the engine's pool so the calling thread works instead of waiting on a
+		// latch for every parallel section (measured: ~30 % of decode time went to wake-ups).
+		match compute_pool() {
+			Some(pool) if rayon::current_thread_index().is_none() =>
+				pool.install(|| self.forward_inner(steps)),
+			_ => self.forward_inner(steps),
+		}
+	}
+
+	fn forward_inner(&self, steps: &mut [Step<'_>]) -> Result<Vec<Vec<f32>>> {
 		let cfg = &self.config;
 		if steps.is_empty() {
 			return Ok(Vec::new());
@@ -412,33 +473,44 @@ impl Model {
 		let eps = cfg.rms_norm_eps as f32;
 		let scale = 1.0 / (hd as f32).sqrt();
 
-		let ids_t = Tensor::from_vec(ids, rows, &self.device)?;
-		let mut x = self.embed.index_select(&ids_t, 0)?;
+		let dev = &self.device;
+		let ids_t = Tensor::from_vec(ids, rows, dev)?;
+		let mut x = to_rows(&self.embed.index_select(&ids_t, 0)?)?;
 		for (li, layer) in self.layers.iter().enumerate() {
-			let xn = candle_nn::ops::rms_norm(&x, &layer.attn_norm, eps)?;
-			let xn_rows = if any_adapter { Some(to_rows(&xn)?) } else { None };
-			let lin = |t: Target, input: &Tensor, in_rows: Option<&Vec<f32>>| -> Result<Vec<f32>> {
-				let y = layer.linear(t).forward(input)?;
-				let mut y = to_rows(&y)?;
-				if let Some(x_rows) = in_rows {
-					apply_lora(&mut y, x_rows, &row_adapter, li, t);
+			let lin = |t: Target, input: &[f32]| -> Result<Vec<f32>> {
+				let mut y = layer.lin(t).forward_rows(input, rows, dev)?;
+				if any_adapter {
+					apply_lora(&mut y, input, &row_adapter, li, t);
 				}
 				Ok(y)
 			};
-			let mut q = lin(Target::Q, &xn, xn_rows.as_ref())?;
-			let mut k = lin(Target::K, &xn, xn_rows.as_ref())?;
-			let v = lin(Target::V, &xn, xn_rows.as_ref())?;
+			let xn = rms_rows(&x, &layer.attn_norm_v, eps);
+			let (mut q, mut k, v) = match &layer.qkv {
+				Some(f) => {
+					let mut parts = split_cols(&f.matmul(&xn, rows), rows, &[nh * hd, nkv * hd, nkv * hd]);
+					let mut v = parts.pop().unwrap_or_default();
+					let mut k = parts.pop().unwrap_or_default();
+					let mut q = parts.pop().unwrap_or_default();
+					if any_adapter {
+						apply_lora(&mut q, &xn, &row_adapter, li, Target::Q);
+						apply_lora(&mut k, &xn, &row_adapter, li, Target::K);
+						apply_lora(&mut v, &xn, &row_adapter, li, Target::V);
+					}
+					(q, k, v)
+				},
+				None => (lin(Target::Q, &xn)?, lin(Target::K, &xn)?, lin(Target::V, &xn)?),
+			};
 			// RoPE on queries and keys.
-			q.par_chunks_mut(nh * hd).zip(row_pos.par_iter()).for_each(|(row, pos)| {
+			for (row, pos) in q.chunks_exact_mut(nh * hd).zip(row_pos.iter()) {
 				for head in row.chunks_exact_mut(hd) {
 					self.rope.apply(head, *pos);
 				}
-			});
-			k.chunks_exact_mut(nkv * hd).zip(row_pos.iter()).for_each(|(row, pos)| {
+			}
+			for (row, pos) in k.chunks_exact_mut(nkv * hd).zip(row_pos.iter()) {
 				for head in row.chunks_exact_mut(hd) {
 					self.rope.apply(head, *pos);
 				}
-			});
+			}
 			// Append to caches.
 			for ((kr, vr), si) in
 				k.chunks_exact(nkv * hd).zip(v.chunks_exact(nkv * hd)).zip(row_step.iter())
@@ -447,68 +519,75 @@ impl Model {
 				c.k[li].extend_from_slice(kr);
 				c.v[li].extend_from_slice(vr);
 			}
-			// Attention, one row at a time in parallel; causal within the new tokens.
+			// Attention, rows in parallel; causal within the new tokens.
 			let caches: Vec<(&[f32], &[f32])> =
 				steps.iter().map(|s| (s.cache.k[li].as_slice(), s.cache.v[li].as_slice())).collect();
 			let mut attn = vec![0f32; rows * nh * hd];
-			attn.par_chunks_mut(nh * hd).enumerate().for_each(|(r, out)| {
+			// One task per (row, head).
+			let attend = |(i, oh): (usize, &mut [f32])| {
+				let (r, head) = (i / nh, i % nh);
 				let (kc, vc) = caches[row_step[r]];
 				let upto = row_pos[r] + 1;
 				let mut scores = vec![0f32; upto];
-				let qrow = &q[r * nh * hd..(r + 1) * nh * hd];
-				for head in 0..nh {
-					let kvh = head / group;
-					let qh = &qrow[head * hd..(head + 1) * hd];
-					let mut max = f32::NEG_INFINITY;
-					for (t, s) in scores.iter_mut().enumerate() {
-						let kh = &kc[(t * nkv + kvh) * hd..(t * nkv + kvh + 1) * hd];
-						*s = qh.iter().zip(kh).map(|(a, b)| a * b).sum::<f32>() * scale;
-						max = max.max(*s);
-					}
-					let mut sum = 0f32;
-					for s in scores.iter_mut() {
-						*s = (*s - max).exp();
-						sum += *s;
-					}
-					let oh = &mut out[head * hd..(head + 1) * hd];
-					for (t, s) in scores.iter().enumerate() {
-						let w = s / sum;
-						let vh = &vc[(t * nkv + kvh) * hd..(t * nkv + kvh + 1) * hd];
-						for (o, v) in oh.iter_mut().zip(vh) {
-							*o += w * v;
-						}
+				let kvh = head / group;
+				let qh = &q[(r * nh + head) * hd..(r * nh + head + 1) * hd];
+				let mut max = f32::NEG_INFINITY;
+				for (t, s) in scores.iter_mut().enumerate() {
+					let kh = &kc[(t * nkv + kvh) * hd..(t * nkv + kvh + 1) * hd];
+					*s = qh.iter().zip(kh).map(|(a, b)| a * b).sum::<f32>() * scale;
+					max = max.max(*s);
+				}
+				let mut sum = 0f32;
+				for s in scores.iter_mut() {
+					*s = (*s - max).exp();
+					sum += *s;
+				}
+				let inv = 1.0 / sum;
+				for (t, s) in scores.iter().enumerate() {
+					let w = s * inv;
+					let vh = &vc[(t * nkv + kvh) * hd..(t * nkv + kvh + 1) * hd];
+					for (o, v) in oh.iter_mut().zip(vh) {
+						*o += w * v;
 					}
 				}
-			});
-			let attn_t = Tensor::from_vec(attn.clone(), (rows, h), &self.device)?;
-			let o = lin(Target::O, &attn_t, any_adapter.then_some(&attn))?;
-			x = (x + Tensor::from_vec(o, (rows, h), &self.device)?)?;
+			};
+			attn.par_chunks_mut(hd).enumerate().for_each(attend);
+			let o = lin(Target::O, &attn)?;
+			add_into(&mut x, &o);
 			// MLP.
-			let xn = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, eps)?;
-			let xn_rows = if any_adapter { Some(to_rows(&xn)?) } else { None };
-			let gate = lin(Target::Gate, &xn, xn_rows.as_ref())?;
-			let up = lin(Target::Up, &xn, xn_rows.as_ref())?;
+			let xn = rms_rows(&x, &layer.ffn_norm_v, eps);
+			let (gate, up) = match &layer.gate_up {
+				Some(f) => {
+					let ff = cfg.intermediate_size;
+					let mut parts = split_cols(&f.matmul(&xn, rows), rows, &[ff, ff]);
+					let mut up = parts.pop().unwrap_or_default();
+					let mut gate = parts.pop().unwrap_or_default();
+					if any_adapter {
+						apply_lora(&mut gate, &xn, &row_adapter, li, Target::Gate);
+						apply_lora(&mut up, &xn, &row_adapter, li, Target::Up);
+					}
+					(gate, up)
+				},
+				None => (lin(Target::Gate, &xn)?, lin(Target::Up, &xn)?),
+			};
 			let act: Vec<f32> =
 				gate.iter().zip(&up).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect();
-			let act_t = Tensor::from_vec(act.clone(), (rows, cfg.intermediate_size), &self.device)?;
-			let down = lin(Target::Down, &act_t, any_adapter.then_some(&act))?;
-			x = (x + Tensor::from_vec(down, (rows, h), &self.device)?)?;
+			let down = lin(Target::Down, &act)?;
+			add_into(&mut x, &down);
 		}
 		for s in steps.iter_mut() {
 			s.cache.len += s.tokens.len();
 		}
 		// Logits for the last row of each sequence.
-		let mut last = Vec::with_capacity(steps.len());
-		let mut acc = 0u32;
+		let mut last = Vec::with_capacity(steps.len() * h);
+		let mut end = 0usize;
 		for s in steps.iter() {
-			acc += s.tokens.len() as u32;
-			last.push(acc - 1);
+			end += s.tokens.len();
+			last.extend_from_slice(&x[(end - 1) * h..end * h]);
 		}
-		let last_t = Tensor::from_vec(last, steps.len(), &self.device)?;
-		let xl = x.index_select(&last_t, 0)?;
-		let xl = candle_nn::ops::rms_norm(&xl, &self.norm, eps)?;
-		let logits = self.lm_head.forward(&xl)?;
-		Ok(logits.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+		let xl = rms_rows(&last, &self.norm_v, eps);
+		let logits = self.lm_head.forward_rows(&xl, steps.len(), dev)?;
+		Ok(logits.chunks_exact(cfg.vocab_size).map(<[f32]>::to_vec).collect())
 	}
 
 	/// Logits after `tokens` for a fresh sequence (convenience for tests and scoring).
@@ -518,6 +597,48 @@ impl Model {
 		self.forward_batch(&mut steps)?
 			.pop()
 			.ok_or_else(|| Error::InvalidRequest("empty batch".into()))
+	}
+}
+
+/// The engine's compute threads, sized to the machine's cores (`None` if no thread could be
+/// started; the caller's thread then does the work through rayon's global pool).
+fn compute_pool() -> Option<&'static rayon::ThreadPool> {
+	static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+	POOL.get_or_init(|| {
+		rayon::ThreadPoolBuilder::new().thread_name(|i| format!("ai-compute-{i}")).build().ok()
+	})
+	.as_ref()
+}
+
+/// Splits `[rows, Σwidths]` into one `[rows, width]` matrix per width.
+fn split_cols(y: &[f32], rows: usize, widths: &[usize]) -> Vec<Vec<f32>> {
+	let total: usize = widths.iter().sum();
+	let mut out: Vec<Vec<f32>> = widths.iter().map(|w| Vec::with_capacity(w * rows)).collect();
+	for row in y.chunks_exact(total).take(rows) {
+		let mut off = 0;
+		for (o, w) in out.iter_mut().zip(widths) {
+			o.extend_from_slice(&row[off..off + w]);
+			off += w;
+		}
+	}
+	out
+}
+
+/// RMSNorm of each row of width `w.len()`.
+fn rms_rows(x: &[f32], w: &[f32], eps: f32) -> Vec<f32> {
+	let h = w.len();
+	let mut out = Vec::with_capacity(x.len());
+	for row in x.chunks_exact(h) {
+		let ms = row.iter().map(|v| v * v).sum::<f32>() / h as f32;
+		let inv = 1.0 / (ms + eps).sqrt();
+		out.extend(row.iter().zip(w).map(|(v, w)| v * inv * w));
+	}
+	out
+}
+
+fn add_into(x: &mut [f32], y: &[f32]) {
+	for (a, b) in x.iter_mut().zip(y) {
+		*a += b;
 	}
 }
 

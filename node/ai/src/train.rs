@@ -208,7 +208,7 @@ impl DenseBase {
 			attn_norm,
 			ffn_norm,
 			norm: model.norm.to_dtype(dtype)?,
-			lm_head: dequantize(&model.lm_head)?.to_dtype(dtype)?,
+			lm_head: dequantize(&model.lm_head.q)?.to_dtype(dtype)?,
 			cos,
 			sin,
 			dtype,

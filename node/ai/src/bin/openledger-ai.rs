@@ -70,8 +70,45 @@ enum Cmd {
 		#[arg(long, default_value_t = 10)]
 		eval_percent: u8,
 	},
+	/// Measure the engine on the real model; prints JSON lines (see scripts/bench-ai).
+	Bench {
+		#[command(subcommand)]
+		what: BenchCmd,
+	},
 	/// Print the five most likely next tokens after a raw text, with their logits.
 	TopLogits { text: String },
+}
+
+#[derive(Subcommand)]
+enum BenchCmd {
+	/// Prefill and decode tokens/s of the base model.
+	Base {
+		#[arg(long, default_value_t = 128)]
+		decode_tokens: usize,
+		#[arg(long, default_value_t = 3)]
+		runs: usize,
+	},
+	/// Aggregate tokens/s with requests spread over 1, 8, 64, 512 distinct adapters.
+	Adapters {
+		#[arg(long, default_value = "1,8,64,512")]
+		counts: String,
+		#[arg(long, default_value_t = 512)]
+		requests: usize,
+		#[arg(long, default_value_t = 8)]
+		new_tokens: usize,
+	},
+	/// Adapter cold-load latency and resident memory per adapter.
+	ColdLoad {
+		#[arg(long, default_value_t = 64)]
+		adapters: usize,
+	},
+	/// Fine-tuning throughput and peak memory.
+	Finetune {
+		#[arg(long, default_value_t = 16)]
+		examples: usize,
+		#[arg(long, default_value_t = 1)]
+		epochs: usize,
+	},
 }
 
 fn main() -> ExitCode {
@@ -83,6 +120,12 @@ fn main() -> ExitCode {
 			ExitCode::FAILURE
 		},
 	}
+}
+
+fn tempfile_dir() -> openledger_ai::Result<PathBuf> {
+	let dir = std::env::temp_dir().join(format!("openledger-ai-bench-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).map_err(|e| openledger_ai::Error::Io { path: dir.clone(), source: e })?;
+	Ok(dir)
 }
 
 fn load(model: Option<PathBuf>) -> openledger_ai::Result<Model> {
@@ -147,6 +190,33 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				report.eval_loss_before, report.eval_loss_after, report.tokens_per_sec
 			);
 		},
+		Cmd::Bench { what } => {
+			let m = load(cli.model)?;
+			let dir = tempfile_dir()?;
+			let lines = match what {
+				BenchCmd::Base { decode_tokens, runs } =>
+					vec![openledger_ai::bench::base(&m, decode_tokens, runs)?],
+				BenchCmd::Adapters { counts, requests, new_tokens } => {
+					let counts = counts
+						.split(',')
+						.map(|c| c.trim().parse::<usize>())
+						.collect::<Result<Vec<_>, _>>()
+						.map_err(|e| openledger_ai::Error::InvalidRequest(format!("--counts: {e}")))?;
+					if counts.contains(&0) {
+						return Err(openledger_ai::Error::InvalidRequest("--counts must be positive".into()));
+					}
+					openledger_ai::bench::adapters(std::sync::Arc::new(m), &dir, &counts, requests, new_tokens)?
+				},
+				BenchCmd::ColdLoad { adapters } =>
+					vec![openledger_ai::bench::cold_load(&m, &dir, adapters)?],
+				BenchCmd::Finetune { examples, epochs } =>
+					vec![openledger_ai::bench::finetune(&m, examples, epochs)?],
+			};
+			let _ = std::fs::remove_dir_all(&dir);
+			for l in lines {
+				println!("{l}");
+			}
+		},
 		Cmd::TopLogits { text } => {
 			let m = load(cli.model)?;
 			let ids = m.tokenizer.encode(&text, true);
@@ -165,7 +235,7 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				m.tokenizer.apply_chat_template(&[ChatMessage::user(prompt)], true)
 			};
 			let ids = m.tokenizer.encode_prompt(&text);
-			let params = SamplingParams { max_tokens, temperature, top_p, seed, stop_tokens: vec![] };
+			let params = SamplingParams { max_tokens, temperature, top_p, seed, ..Default::default() };
 			let start = std::time::Instant::now();
 			let g = m.generate(&ids, adapter.as_ref(), &params, |piece| {
 				print!("{piece}");
