@@ -105,11 +105,18 @@ pub fn adapters(
 			rxs.push(engine.submit(Request { prompt: prompt.clone(), adapter: ids.get(r % n).copied(), params })?);
 		}
 		let mut generated = 0usize;
+		let mut processed = 0usize;
 		for mut rx in rxs {
 			while let Some(ev) = rx.blocking_recv() {
-				if let crate::serve::Event::Done(g) = ev {
-					generated += g.tokens.len();
-					break;
+				match ev {
+					crate::serve::Event::Done(g) => {
+						generated += g.tokens.len();
+						processed += g.tokens.len() + g.prompt_tokens;
+						break;
+					},
+					crate::serve::Event::Failed(e) =>
+						return Err(crate::error::Error::InvalidRequest(format!("request failed: {e}"))),
+					crate::serve::Event::Token { .. } => {},
 				}
 			}
 		}
@@ -123,7 +130,8 @@ pub fn adapters(
 			"new_tokens": new_tokens,
 			"generated": generated,
 			"seconds": secs,
-			"tok_s": generated as f64 / secs,
+			"generated_tok_s": generated as f64 / secs,
+			"tok_s": processed as f64 / secs,
 			"max_adapters_in_pass": stats.max_adapters_in_pass,
 			"cache_misses": stats.cache.misses,
 		}));

@@ -361,8 +361,9 @@ impl LoraAdapter {
 					.map(|v| (n.clone(), v))
 			})
 			.collect::<std::result::Result<Vec<_>, _>>()?;
+		// One metadata entry only: safetensors takes a HashMap, whose order would make the
+		// bytes (and so the id) differ from run to run with two.
 		let mut meta = HashMap::new();
-		meta.insert("format".to_string(), "pt".to_string());
 		meta.insert(CONFIG_KEY.to_string(), serde_json::to_string(&self.config)?);
 		Ok(safetensors::serialize(views, Some(meta))?)
 	}

@@ -535,3 +535,154 @@ pub fn read_corpus(path: &std::path::Path) -> Result<Vec<Example>> {
 			.collect())
 	}
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+	use super::*;
+	use crate::{config::LlamaConfig, model::Model};
+
+	fn tiny() -> Model {
+		Model::tiny_random(LlamaConfig::tiny(), 7, false).unwrap()
+	}
+
+	/// LoRA vars with a non-zero `B`, so gradients reach `A` too.
+	fn vars(model: &Model, dtype: DType) -> LoraVars {
+		let cfg = LoraConfig { rank: 4, alpha: 8.0, target_modules: Target::ALL.to_vec() };
+		let v = LoraVars::init(model, cfg, 3, dtype).unwrap();
+		let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+		for m in &v.pairs {
+			for (_, b) in m.values() {
+				let n = b.as_tensor().elem_count();
+				let data: Vec<f64> = (0..n).map(|_| (rng.random::<f64>() - 0.5) * 0.2).collect();
+				let t = Tensor::from_vec(data, b.as_tensor().shape(), model.device()).unwrap();
+				b.set(&t.to_dtype(dtype).unwrap()).unwrap();
+			}
+		}
+		v
+	}
+
+	fn examples(model: &Model) -> Vec<Encoded> {
+		[
+			Example::Instruction { prompt: "2+2?".into(), response: "four".into() },
+			Example::Text { text: "plain text, longer than the other one".into() },
+		]
+		.iter()
+		.map(|e| encode_example(model, e, 64).unwrap())
+		.collect()
+	}
+
+	#[test]
+	fn gradients_match_finite_differences() {
+		let model = tiny();
+		let base = DenseBase::new(&model, DType::F64).unwrap();
+		let v = vars(&model, DType::F64);
+		let ex = examples(&model);
+		let refs: Vec<&Encoded> = ex.iter().collect();
+		let (loss, _) = batch_loss(&model, &base, Some(&v), &refs).unwrap();
+		let grads = loss.backward().unwrap();
+		let eps = 1e-6;
+		let mut checked = 0;
+		for (li, m) in v.pairs.iter().enumerate() {
+			for (t, (a, b)) in m {
+				if li != 1 && *t != Target::Q {
+					continue;
+				}
+				for var in [a, b] {
+					let g = grads.get(var.as_tensor()).expect("gradient").flatten_all().unwrap();
+					let g: Vec<f64> = g.to_vec1().unwrap();
+					let orig: Vec<f64> = var.as_tensor().flatten_all().unwrap().to_vec1().unwrap();
+					for idx in [0, orig.len() / 2, orig.len() - 1] {
+						let eval = |delta: f64| {
+							let mut p = orig.clone();
+							p[idx] += delta;
+							var.set(&Tensor::from_vec(p, var.as_tensor().shape(), model.device()).unwrap())
+								.unwrap();
+							let (l, _) = batch_loss(&model, &base, Some(&v), &refs).unwrap();
+							l.to_scalar::<f64>().unwrap()
+						};
+						let numeric = (eval(eps) - eval(-eps)) / (2.0 * eps);
+						var.set(&Tensor::from_vec(orig.clone(), var.as_tensor().shape(), model.device()).unwrap())
+							.unwrap();
+						let err = (numeric - g[idx]).abs() / (numeric.abs() + g[idx].abs() + 1e-8);
+						assert!(
+							err < 1e-4 || (numeric - g[idx]).abs() < 1e-9,
+							"layer {li} {t:?} [{idx}]: analytic {} numeric {numeric}",
+							g[idx]
+						);
+						checked += 1;
+					}
+				}
+			}
+		}
+		assert!(checked >= 40, "checked {checked} entries");
+	}
+
+	#[test]
+	fn training_forward_matches_inference_forward() {
+		let model = tiny();
+		let base = DenseBase::new(&model, DType::F32).unwrap();
+		let v = vars(&model, DType::F32);
+		let adapter = v.to_adapter(&model).unwrap();
+		let ids: Vec<u32> = "Hello, LoRA world!".bytes().map(u32::from).collect();
+		let t = Tensor::from_vec(ids.clone(), (1, ids.len()), model.device()).unwrap();
+		let logits = forward_train(&model, &base, Some(&v), &t).unwrap();
+		let last: Vec<f32> =
+			logits.get(0).unwrap().get(ids.len() - 1).unwrap().to_vec1().unwrap();
+		let inference = model.forward_tokens(&ids, Some(&adapter)).unwrap();
+		for (a, b) in last.iter().zip(&inference) {
+			assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "{a} vs {b}");
+		}
+	}
+
+	#[test]
+	fn training_is_deterministic_and_learns() {
+		let model = tiny();
+		let corpus: Vec<Example> = (0..6)
+			.map(|i| Example::Instruction { prompt: format!("item {i}?"), response: "zebra".into() })
+			.collect();
+		let cfg = TrainConfig {
+			epochs: 8,
+			batch_size: 2,
+			learning_rate: 1e-2,
+			max_seq_len: 64,
+			eval_percent: 34,
+			..TrainConfig::default()
+		};
+		let mut steps = 0;
+		let (a1, r1) = train(&model, &corpus, &cfg, |p| {
+			steps = p.step;
+			assert!(p.loss.is_finite() && p.total_steps >= p.step);
+		})
+		.unwrap();
+		let (a2, r2) = train(&model, &corpus, &cfg, |_| {}).unwrap();
+		assert_eq!(a1.id(), a2.id(), "same seed, same adapter bytes");
+		assert_eq!(r1.loss_curve, r2.loss_curve);
+		assert_eq!(steps, r1.loss_curve.len());
+		assert!(r1.eval_loss_after.unwrap() < r1.eval_loss_before.unwrap());
+		let other = TrainConfig { seed: 1, ..cfg.clone() };
+		let (a3, _) = train(&model, &corpus, &other, |_| {}).unwrap();
+		assert_ne!(a1.id(), a3.id(), "another seed, another adapter");
+	}
+
+	#[test]
+	fn bad_training_setups_are_refused() {
+		let model = tiny();
+		let corpus = vec![Example::Text { text: "abc".into() }];
+		let bad = [
+			TrainConfig { learning_rate: 0.0, ..TrainConfig::default() },
+			TrainConfig { epochs: 0, ..TrainConfig::default() },
+			TrainConfig { rank: 0, ..TrainConfig::default() },
+			TrainConfig { target_modules: vec![], ..TrainConfig::default() },
+			TrainConfig { max_seq_len: 100_000, ..TrainConfig::default() },
+		];
+		for cfg in bad {
+			assert!(matches!(train(&model, &corpus, &cfg, |_| {}), Err(Error::InvalidTraining(_))));
+		}
+		let empty: Vec<Example> = vec![Example::Text { text: String::new() }];
+		assert!(matches!(
+			train(&model, &empty, &TrainConfig::default(), |_| {}),
+			Err(Error::InvalidTraining(_))
+		));
+	}
+}
