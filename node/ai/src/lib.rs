@@ -24,6 +24,7 @@ pub mod bench;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod hf;
 pub mod kernels;
 pub mod lora;
 pub mod model;

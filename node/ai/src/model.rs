@@ -89,7 +89,7 @@ fn target_index(t: Target) -> usize {
 }
 
 impl Layer {
-	fn new(attn_norm: Tensor, ffn_norm: Tensor, lins: [QMatMul; 7]) -> Result<Self> {
+	pub(crate) fn new(attn_norm: Tensor, ffn_norm: Tensor, lins: [QMatMul; 7]) -> Result<Self> {
 		let mut layer = Self {
 			attn_norm_v: attn_norm.to_vec1::<f32>()?,
 			ffn_norm_v: ffn_norm.to_vec1::<f32>()?,
@@ -139,7 +139,7 @@ pub(crate) struct Rope {
 }
 
 impl Rope {
-	fn new(cfg: &LlamaConfig) -> Self {
+	pub(crate) fn new(cfg: &LlamaConfig) -> Self {
 		let hd = cfg.head_dim();
 		let half = hd / 2;
 		let mut cos = Vec::with_capacity(cfg.max_position_embeddings * half);
@@ -383,6 +383,33 @@ impl Model {
 			rope,
 			device,
 			config,
+		})
+	}
+
+	/// Assembles a model from loaded parts.
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn from_parts(
+		config: LlamaConfig,
+		tokenizer: Tokenizer,
+		info: ModelInfo,
+		embed: Tensor,
+		layers: Vec<Layer>,
+		norm: Tensor,
+		lm_head: Linear,
+		rope: Arc<Rope>,
+		device: Device,
+	) -> Result<Self> {
+		Ok(Self {
+			config,
+			tokenizer: Arc::new(tokenizer),
+			info,
+			embed,
+			layers,
+			norm_v: norm.to_vec1::<f32>()?,
+			norm,
+			lm_head,
+			rope,
+			device,
 		})
 	}
 

@@ -175,6 +175,11 @@ impl Tokenizer {
 		self.tokens.len()
 	}
 
+	/// A token's text as stored in the vocabulary (byte-level alphabet).
+	pub fn token_text(&self, id: u32) -> &str {
+		self.tokens.get(id as usize).map_or("", String::as_str)
+	}
+
 	/// The id of a token given by its exact text (for example `<|im_end|>`).
 	pub fn token_id(&self, text: &str) -> Option<u32> {
 		self.ids.get(text).copied()
