@@ -52,13 +52,13 @@ impl LlamaConfig {
 		if let Some((name, _)) = nonzero.iter().find(|(_, v)| *v == 0) {
 			return Err(format!("{name} is zero"));
 		}
-		if self.hidden_size % self.num_attention_heads != 0 {
+		if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
 			return Err("hidden_size is not a multiple of num_attention_heads".into());
 		}
-		if self.num_attention_heads % self.num_key_value_heads != 0 {
+		if !self.num_attention_heads.is_multiple_of(self.num_key_value_heads) {
 			return Err("num_attention_heads is not a multiple of num_key_value_heads".into());
 		}
-		if self.head_dim() % 2 != 0 {
+		if !self.head_dim().is_multiple_of(2) {
 			return Err("head dimension is odd".into());
 		}
 		Ok(())

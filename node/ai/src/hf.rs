@@ -181,7 +181,7 @@ impl Model {
 			use sha2::Digest;
 			sha = sha2::Sha256::digest(sha.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
 		}
-		Ok(Model::from_parts(
+		Model::from_parts(
 			config.clone(),
 			tokenizer,
 			ModelInfo { path: dir.to_path_buf(), sha256: sha, file_bytes: bytes },
@@ -191,7 +191,7 @@ impl Model {
 			Linear::new(QMatMul::Tensor(lm_head)),
 			Arc::new(Rope::new(&config)),
 			device.clone(),
-		)?)
+		)
 	}
 }
 

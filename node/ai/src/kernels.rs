@@ -339,6 +339,7 @@ unsafe fn dot_q8_0_avx2(wd: &[f32], wq: &[u8], ad: &[f32], aq: &[i8]) -> f32 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
+#[allow(clippy::needless_range_loop, reason = "r indexes three arrays in step")]
 unsafe fn dot4_q4_1_avx2(
 	wd: &[f32],
 	wm: &[f32],
@@ -378,6 +379,7 @@ unsafe fn dot4_q4_1_avx2(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
+#[allow(clippy::needless_range_loop, reason = "r indexes two arrays in step")]
 unsafe fn dot4_q8_0_avx2(wd: &[f32], wq: &[u8], ad: &[f32], aq: &[i8], kb: usize) -> [f32; 4] {
 	use std::arch::x86_64::*;
 	let nb = kb.min(wd.len()).min(wq.len() / 32);

@@ -66,6 +66,7 @@ fn bytes_to_unicode() -> [char; 256] {
 
 impl Tokenizer {
 	/// Builds the tokenizer from its parts as stored in GGUF metadata.
+	#[allow(clippy::too_many_arguments, reason = "one argument per tokenizer.ggml.* key")]
 	pub fn new(
 		model: &str,
 		pre: &str,

@@ -296,7 +296,19 @@ fn lora_linear(x: &Tensor, w: &Tensor, pair: Option<&(Var, Var)>, scale: f64) ->
 }
 
 /// The differentiable forward: logits `(B, T, vocab)` for token ids `(B, T)`.
+#[cfg(test)]
 pub(crate) fn forward_train(
+	model: &Model,
+	base: &DenseBase,
+	lora: Option<&LoraVars>,
+	ids: &Tensor,
+) -> Result<Tensor> {
+	let x = hidden_train(model, base, lora, ids)?;
+	Ok(x.broadcast_matmul(&base.lm_head.t()?)?)
+}
+
+/// The differentiable decoder up to the final norm: hidden states `(B, T, hidden)`.
+pub(crate) fn hidden_train(
 	model: &Model,
 	base: &DenseBase,
 	lora: Option<&LoraVars>,
@@ -347,8 +359,7 @@ pub(crate) fn forward_train(
 		let act = (gate.silu()? * up)?;
 		x = (x + lin(&act, Target::Down)?)?;
 	}
-	let x = rms_norm(&x, &base.norm, cfg.rms_norm_eps)?;
-	Ok(x.broadcast_matmul(&base.lm_head.t()?)?)
+	rms_norm(&x, &base.norm, cfg.rms_norm_eps)
 }
 
 /// Masked mean cross-entropy of a batch, plus the number of loss-bearing tokens.
@@ -373,18 +384,27 @@ pub(crate) fn batch_loss(
 		tg.extend(e.target.iter().copied().chain(std::iter::repeat_n(pad, t - n)));
 		mk.extend(e.mask.iter().copied().chain(std::iter::repeat_n(0.0, t - n)));
 	}
-	let tokens = mk.iter().filter(|m| **m > 0.0).count();
+	// Only positions that carry loss go through the LM head (the largest matmul): for
+	// instruction data that skips the prompt's positions in both passes.
+	let rows: Vec<u32> =
+		mk.iter().enumerate().filter(|(_, m)| **m > 0.0).map(|(i, _)| i as u32).collect();
+	let tokens = rows.len();
+	if tokens == 0 {
+		return Err(Error::InvalidTraining("batch has no loss-bearing token".into()));
+	}
+	let targets: Vec<u32> = rows.iter().map(|i| tg[*i as usize]).collect();
 	let bsz = batch.len();
 	let ids = Tensor::from_vec(ids, (bsz, t), dev)?;
-	let tg = Tensor::from_vec(tg, (bsz, t, 1), dev)?;
-	let mk = Tensor::from_vec(mk, (bsz, t), dev)?.to_dtype(base.dtype)?;
-	let logits = forward_train(model, base, lora, &ids)?;
+	let hidden = hidden_train(model, base, lora, &ids)?.reshape((bsz * t, model.config.hidden_size))?;
+	let rows = Tensor::from_vec(rows, tokens, dev)?;
+	let logits = hidden.index_select(&rows, 0)?.matmul(&base.lm_head.t()?)?;
+	let tg = Tensor::from_vec(targets, (tokens, 1), dev)?;
 	let max = logits.max_keepdim(D::Minus1)?.detach();
 	let shifted = logits.broadcast_sub(&max)?;
 	let lse = shifted.exp()?.sum_keepdim(D::Minus1)?.log()?;
 	let logp = shifted.broadcast_sub(&lse)?;
-	let picked = logp.gather(&tg, D::Minus1)?.squeeze(D::Minus1)?;
-	let loss = ((picked * mk)?.sum_all()? * (-1.0 / tokens.max(1) as f64))?;
+	let picked = logp.gather(&tg, D::Minus1)?;
+	let loss = (picked.sum_all()? * (-1.0 / tokens as f64))?;
 	Ok((loss, tokens))
 }
 

@@ -221,9 +221,9 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 			let m = load(cli.model)?;
 			let ids = m.tokenizer.encode(&text, true);
 			let logits = m.forward_tokens(&ids, None)?;
-			let mut idx: Vec<usize> = (0..logits.len()).collect();
-			idx.sort_by(|a, b| logits[*b].total_cmp(&logits[*a]));
-			let top: Vec<(usize, f32)> = idx.iter().take(5).map(|i| (*i, logits[*i])).collect();
+			let mut top: Vec<(usize, f32)> = logits.iter().copied().enumerate().collect();
+			top.sort_by(|a, b| b.1.total_cmp(&a.1));
+			top.truncate(5);
 			println!("{ids:?} {top:?}");
 		},
 		Cmd::Generate { prompt, adapter, max_tokens, temperature, top_p, seed, raw } => {
