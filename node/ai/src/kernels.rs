@@ -245,7 +245,8 @@ fn quantize_acts(x: &[f32]) -> QActs {
 		let inv = if bd > 0.0 { 1.0 / bd } else { 0.0 };
 		let mut sum = 0i32;
 		for v in block {
-			let q = (v * inv).round() as i8;
+			// Round half away from zero (C's roundf, as ggml does) without a libm call.
+			let q = (v * inv + 0.5f32.copysign(*v)) as i8;
 			sum += i32::from(q);
 			qs.push(q);
 		}
