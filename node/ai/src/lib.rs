@@ -9,6 +9,7 @@
 //! - [`lora`]: adapters in the PEFT safetensors layout, identified by the SHA-256 of their bytes.
 //! - [`generate`]: greedy and sampled decoding with streaming and stop tokens.
 //! - [`train`]: LoRA fine-tuning with a differentiable forward and AdamW.
+//! - [`attribution`]: Proof of Attribution — exact span matching and TracIn influence.
 //! - [`serve`]: OpenLoRA — a content-addressed adapter store, an LRU cache under a memory
 //!   budget and a scheduler that batches requests across different adapters.
 //!
@@ -20,6 +21,7 @@
 #![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 
+pub mod attribution;
 pub mod bench;
 pub mod config;
 pub mod error;

@@ -448,13 +448,36 @@ impl TrainConfig {
 	}
 }
 
+/// A fine-tune's adapter, report, and the adapter as it was after every epoch (the checkpoints
+/// TracIn attribution replays).
+#[derive(Clone, Debug)]
+pub struct TrainOutput {
+	/// The final adapter.
+	pub adapter: LoraAdapter,
+	/// Loss curve and metrics.
+	pub report: TrainReport,
+	/// Snapshot after each epoch (the last equals `adapter`).
+	pub checkpoints: Vec<LoraAdapter>,
+}
+
 /// Fine-tunes a LoRA adapter on `examples`, calling `progress` after every step.
 pub fn train(
 	model: &Model,
 	examples: &[Example],
 	cfg: &TrainConfig,
-	mut progress: impl FnMut(&Progress),
+	progress: impl FnMut(&Progress),
 ) -> Result<(LoraAdapter, TrainReport)> {
+	let out = train_checkpointed(model, examples, cfg, progress)?;
+	Ok((out.adapter, out.report))
+}
+
+/// [`train`], also returning a checkpoint per epoch.
+pub fn train_checkpointed(
+	model: &Model,
+	examples: &[Example],
+	cfg: &TrainConfig,
+	mut progress: impl FnMut(&Progress),
+) -> Result<TrainOutput> {
 	cfg.validate(model)?;
 	let mut encoded: Vec<Encoded> =
 		examples.iter().filter_map(|e| encode_example(model, e, cfg.max_seq_len)).collect();
@@ -485,6 +508,7 @@ pub fn train(
 	let mut tokens = 0usize;
 	let mut curve = Vec::with_capacity(total_steps);
 	let mut step = 0usize;
+	let mut checkpoints = Vec::with_capacity(cfg.epochs);
 	for epoch in 0..cfg.epochs {
 		train_set.shuffle(&mut rng);
 		for chunk in train_set.chunks(cfg.batch_size) {
@@ -510,10 +534,11 @@ pub fn train(
 				eta_secs: secs / step as f64 * (total_steps - step) as f64,
 			});
 		}
+		checkpoints.push(vars.to_adapter(model)?);
 	}
 	let seconds = start.elapsed().as_secs_f64();
 	let eval_after = mean_loss(model, &base, Some(&vars), &eval, cfg.batch_size)?;
-	let adapter = vars.to_adapter(model)?;
+	let adapter = checkpoints.last().cloned().map_or_else(|| vars.to_adapter(model), Ok)?;
 	let report = TrainReport {
 		base_model_sha256: model.info.sha256.clone(),
 		adapter_id: adapter.id().to_string(),
@@ -527,7 +552,7 @@ pub fn train(
 		seconds,
 		tokens_per_sec: tokens as f64 / seconds.max(1e-9),
 	};
-	Ok((adapter, report))
+	Ok(TrainOutput { adapter, report, checkpoints })
 }
 
 /// Reads a corpus file: JSON Lines, each line `{"prompt": ..., "response": ...}` or

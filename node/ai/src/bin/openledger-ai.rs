@@ -75,6 +75,12 @@ enum Cmd {
 		#[command(subcommand)]
 		what: BenchCmd,
 	},
+	/// Evaluate Proof of Attribution (planted facts, noisy data, index cost); prints JSON lines
+	/// (see scripts/eval-attribution).
+	EvalAttribution {
+		#[command(subcommand)]
+		what: EvalCmd,
+	},
 	/// Print the five most likely next tokens after a raw text, with their logits.
 	TopLogits { text: String },
 }
@@ -108,6 +114,33 @@ enum BenchCmd {
 		examples: usize,
 		#[arg(long, default_value_t = 1)]
 		epochs: usize,
+	},
+}
+
+#[derive(Subcommand)]
+enum EvalCmd {
+	/// Fine-tune on N planted facts; precision@1/@5 of exact, training tier, BM25, random.
+	Planted {
+		#[arg(long, default_value_t = 24)]
+		facts: usize,
+		#[arg(long, default_value_t = 8)]
+		epochs: usize,
+		#[arg(long, default_value_t = 256)]
+		projection_dim: usize,
+	},
+	/// Fine-tune with a share of corrupted answers; AUC of spotting them by influence.
+	Noisy {
+		#[arg(long, default_value_t = 24)]
+		contributions: usize,
+		#[arg(long, default_value_t = 25)]
+		corrupt_percent: usize,
+		#[arg(long, default_value_t = 4)]
+		epochs: usize,
+	},
+	/// Index build time, bytes per token and query latency at the given sizes.
+	Cost {
+		#[arg(long, default_value = "100000,1000000,10000000")]
+		tokens: String,
 	},
 }
 
@@ -216,6 +249,35 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 			for l in lines {
 				println!("{l}");
 			}
+		},
+		Cmd::EvalAttribution { what } => {
+			use openledger_ai::attribution::{eval, exact::ExactParams, influence::InfluenceParams};
+			let dir = tempfile_dir()?;
+			let line = match what {
+				EvalCmd::Planted { facts, epochs, projection_dim } => {
+					let m = load(cli.model)?;
+					let params = InfluenceParams { projection_dim, ..Default::default() };
+					let (r, _) = eval::planted_facts(&m, facts, epochs, &ExactParams::default(), &params, &dir.join("index"))?;
+					serde_json::json!({ "eval": "planted", "result": r })
+				},
+				EvalCmd::Noisy { contributions, corrupt_percent, epochs } => {
+					let m = load(cli.model)?;
+					let r = eval::noisy_data(&m, contributions, corrupt_percent, epochs, &InfluenceParams::default())?;
+					serde_json::json!({ "eval": "noisy", "result": r })
+				},
+				EvalCmd::Cost { tokens } => {
+					let mut rows = Vec::new();
+					for (i, t) in tokens.split(',').enumerate() {
+						let t: usize = t.trim().parse().map_err(|e| {
+							openledger_ai::Error::InvalidRequest(format!("--tokens: {e}"))
+						})?;
+						rows.push(eval::index_cost(t, 49_152, &dir.join(format!("cost-{i}")))?);
+					}
+					serde_json::json!({ "eval": "cost", "result": rows })
+				},
+			};
+			let _ = std::fs::remove_dir_all(&dir);
+			println!("{line}");
 		},
 		Cmd::TopLogits { text } => {
 			let m = load(cli.model)?;
