@@ -82,6 +82,12 @@ PY
 }
 
 setup_e2e() {
+	if [ ! -d "$ROOT/tools/datanets/node_modules" ] ||
+		[ "$ROOT/tools/datanets/package-lock.json" -nt "$ROOT/tools/datanets/node_modules" ]; then
+		log "installing the datanets tool's packages (npm ci)"
+		(cd "$ROOT/tools/datanets" && npm ci --no-audit --no-fund --loglevel=error)
+		touch "$ROOT/tools/datanets/node_modules"
+	fi
 	if [ ! -d "$ROOT/tests/e2e/node_modules" ] ||
 		[ "$ROOT/tests/e2e/package-lock.json" -nt "$ROOT/tests/e2e/node_modules" ]; then
 		log "installing end-to-end test packages (npm ci)"

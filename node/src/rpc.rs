@@ -17,16 +17,18 @@ use polkadot_sdk::{
 };
 
 /// Full client dependencies.
-pub struct FullDeps<C, P> {
+pub struct FullDeps<C, P, S> {
 	/// The client instance to use.
 	pub client: Arc<C>,
 	/// Transaction pool instance.
 	pub pool: Arc<P>,
+	/// The offchain database (contribution bytes written by offchain indexing).
+	pub offchain: Option<S>,
 }
 
 /// Instantiate all full RPC extensions.
-pub fn create_full<C, P>(
-	deps: FullDeps<C, P>,
+pub fn create_full<C, P, S>(
+	deps: FullDeps<C, P, S>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>,
@@ -37,12 +39,15 @@ where
 		polkadot_sdk::pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
 	P: TransactionPool + 'static,
+	S: polkadot_sdk::sp_core::offchain::OffchainStorage + 'static,
 {
+	use crate::datanets_rpc::{Datanets, DatanetsRpcServer};
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	let FullDeps { client, pool, offchain } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
+	module.merge(Datanets::new(offchain).into_rpc())?;
 
 	Ok(module)
 }

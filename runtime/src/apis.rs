@@ -27,6 +27,39 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 	Executive,
 	EthExtraImpl,
 
+	impl pallet_datanets_runtime_api::DatanetsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn datanets(
+			start: pallet_datanets::DatanetId,
+			limit: u32,
+		) -> Vec<pallet_datanets::DatanetView<AccountId, Balance, BlockNumber>> {
+			crate::Datanets::datanet_views(start, limit)
+		}
+
+		fn contributions(
+			datanet: pallet_datanets::DatanetId,
+			status: pallet_datanets::StatusFilter,
+			start: pallet_datanets::ContributionId,
+			limit: u32,
+		) -> Vec<(pallet_datanets::ContributionId, pallet_datanets::Contribution<AccountId, Balance, BlockNumber>)> {
+			crate::Datanets::contributions_of(datanet, status, start, limit)
+		}
+
+		fn contributor_record(datanet: pallet_datanets::DatanetId, who: AccountId) -> pallet_datanets::ContributorRecord {
+			pallet_datanets::Records::<Runtime>::get(datanet, who)
+		}
+
+		fn version(
+			datanet: pallet_datanets::DatanetId,
+			version: pallet_datanets::Version,
+		) -> Option<pallet_datanets::VersionInfo<BlockNumber>> {
+			pallet_datanets::Versions::<Runtime>::get(datanet, version)
+		}
+
+		fn contribution_by_hash(datanet: pallet_datanets::DatanetId, hash: [u8; 32]) -> Option<pallet_datanets::ContributionId> {
+			pallet_datanets::ByHash::<Runtime>::get(datanet, hash)
+		}
+	}
+
 	impl apis::Core<Block> for Runtime {
 		fn version() -> RuntimeVersion {
 			VERSION

@@ -235,6 +235,10 @@ mod runtime {
 	/// The EVM: Solidity contracts and Ethereum transactions.
 	#[runtime::pallet_index(30)]
 	pub type Revive = pallet_revive::Pallet<Runtime>;
+
+	/// Datanets: contributed data, curated, replicated to every node.
+	#[runtime::pallet_index(40)]
+	pub type Datanets = pallet_datanets::Pallet<Runtime>;
 }
 
 #[cfg(test)]

@@ -208,3 +208,64 @@ pub struct VersionInfo<BlockNumber> {
 	/// Block it was made in.
 	pub block: BlockNumber,
 }
+
+/// Which contributions a query wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum StatusFilter {
+	/// Every contribution.
+	All,
+	/// Waiting for curation.
+	Pending,
+	/// Accepted (any version).
+	Accepted,
+	/// Rejected (any reason).
+	Rejected,
+}
+
+impl StatusFilter {
+	/// Whether `s` passes the filter.
+	pub fn matches(self, s: ContributionStatus) -> bool {
+		matches!(
+			(self, s),
+			(StatusFilter::All, _) |
+				(StatusFilter::Pending, ContributionStatus::Pending) |
+				(StatusFilter::Accepted, ContributionStatus::Accepted(_)) |
+				(StatusFilter::Rejected, ContributionStatus::Rejected(_))
+		)
+	}
+}
+
+/// A datanet as the runtime API returns it (plain vectors instead of bounded ones).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct DatanetView<AccountId, Balance, BlockNumber> {
+	/// Id.
+	pub id: DatanetId,
+	/// Owner.
+	pub owner: AccountId,
+	/// Curators.
+	pub curators: alloc::vec::Vec<AccountId>,
+	/// Name (UTF-8 expected, not enforced).
+	pub name: alloc::vec::Vec<u8>,
+	/// Summary.
+	pub summary: alloc::vec::Vec<u8>,
+	/// Tags.
+	pub tags: alloc::vec::Vec<alloc::vec::Vec<u8>>,
+	/// Kind of data.
+	pub kind: DataKind,
+	/// SPDX identifier.
+	pub spdx: alloc::vec::Vec<u8>,
+	/// Hash of the license terms.
+	pub terms_hash: [u8; 32],
+	/// Contribution rules.
+	pub rules: Rules<Balance>,
+	/// Lifecycle.
+	pub status: DatanetStatus,
+	/// Current version.
+	pub version: Version,
+	/// Accepted contributions.
+	pub accepted: u32,
+	/// Pending contributions.
+	pub pending: u32,
+	/// Block of creation.
+	pub created: BlockNumber,
+}

@@ -307,3 +307,42 @@ impl pallet_revive::Config for Runtime {
 	type AutoMap = ConstBool<true>;
 	type GasScale = ConstU32<GAS_SCALE>;
 }
+
+parameter_types! {
+	/// Creating a datanet holds 10 OPEN until it is archived.
+	pub const DatanetDeposit: Balance = 10 * OPEN;
+	/// The smallest per-contribution deposit an owner may ask for.
+	pub const MinContributionDeposit: Balance = deposit(1, 256);
+	/// Receives slashed deposits: the account `pallet-treasury` will use (`py/trsry`), so the
+	/// funds are there when governance adds the treasury.
+	pub DatanetsSlashBeneficiary: AccountId =
+		polkadot_sdk::sp_runtime::traits::AccountIdConversion::into_account_truncating(
+			&polkadot_sdk::frame_support::PalletId(*b"py/trsry"),
+		);
+}
+
+impl pallet_datanets::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Root until OpenGov arrives (tokenomics and governance issue).
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type SlashBeneficiary = DatanetsSlashBeneficiary;
+	type DatanetDeposit = DatanetDeposit;
+	type MinContributionDeposit = MinContributionDeposit;
+	/// 1 MiB per chunk: three chunks fit in a block's normal share (3.75 MiB).
+	type ChunkSize = ConstU32<{ 1024 * 1024 }>;
+	/// Files up to 64 MiB.
+	type MaxChunks = ConstU32<64>;
+	type UploadLifetime = ConstU32<{ crate::time::HOURS }>;
+	type BlocksPerDay = ConstU32<{ crate::time::DAYS }>;
+	type MaxPending = ConstU32<1024>;
+	type MaxAcceptBatch = ConstU32<64>;
+	type MaxCurators = ConstU32<16>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxSummaryLen = ConstU32<512>;
+	type MaxTags = ConstU32<8>;
+	type MaxTagLen = ConstU32<32>;
+	type MaxSpdxLen = ConstU32<64>;
+	type WeightInfo = pallet_datanets::weights::SubstrateWeight<Runtime>;
+}
