@@ -241,5 +241,7 @@ mod runtime {
 	pub type Datanets = pallet_datanets::Pallet<Runtime>;
 }
 
+pub mod precompiles;
+
 #[cfg(test)]
 mod tests;

@@ -287,7 +287,8 @@ impl pallet_revive::Config for Runtime {
 	type RuntimeOrigin = RuntimeOrigin;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type WeightInfo = pallet_revive::weights::SubstrateWeight<Self>;
-	type Precompiles = ();
+	/// The datanets precompile at 0x…044E0000 (see `precompiles.rs`).
+	type Precompiles = (crate::precompiles::DatanetsPrecompile<Runtime>,);
 	type FindAuthor = AuraAccountAuthor;
 	type DepositPerByte = DepositPerByte;
 	type DepositPerItem = DepositPerItem;
