@@ -117,11 +117,17 @@ impl Model {
 			}
 		};
 		let mut tensors: HashMap<String, Tensor> = HashMap::new();
+		// Each file is read once: parsed and hashed from the same bytes.
+		let mut sha = String::new();
+		let mut file_bytes = 0u64;
 		for f in &files {
 			let bytes = std::fs::read(f).map_err(|e| Error::io(f, e))?;
 			let t = candle_core::safetensors::load_buffer(&bytes, device)
 				.map_err(|e| Error::bad_model(f, format!("not a readable safetensors file ({e})")))?;
 			tensors.extend(t);
+			use sha2::Digest;
+			sha.extend(sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")));
+			file_bytes += bytes.len() as u64;
 		}
 		let h = config.hidden_size;
 		let kv = config.num_key_value_heads * config.head_dim();
@@ -170,13 +176,6 @@ impl Model {
 		if tokenizer.vocab_size() > config.vocab_size {
 			return Err(Error::bad_model(dir, "tokenizer is larger than the embedding"));
 		}
-		let mut sha = String::new();
-		let mut bytes = 0u64;
-		for f in &files {
-			let (s, n) = crate::model::file_sha256(f)?;
-			sha.push_str(&s);
-			bytes += n;
-		}
 		if files.len() > 1 {
 			use sha2::Digest;
 			sha = sha2::Sha256::digest(sha.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
@@ -184,7 +183,7 @@ impl Model {
 		Model::from_parts(
 			config.clone(),
 			tokenizer,
-			ModelInfo { path: dir.to_path_buf(), sha256: sha, file_bytes: bytes },
+			ModelInfo { path: dir.to_path_buf(), sha256: sha, file_bytes },
 			embed,
 			layers,
 			norm,
