@@ -658,7 +658,7 @@ pub mod pallet {
 			data: BoundedVec<u8, T::ChunkSize>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Uploads::<T>::try_mutate(upload, |u| -> DispatchResult {
+			let received = Uploads::<T>::try_mutate(upload, |u| -> Result<u32, DispatchError> {
 				let u = u.as_mut().ok_or(Error::<T>::UnknownUpload)?;
 				ensure!(u.contributor == who, Error::<T>::NotUploader);
 				ensure!(frame_system::Pallet::<T>::block_number() <= u.expires, Error::<T>::Expired);
@@ -676,9 +676,8 @@ pub mod pallet {
 				u.chunk_hashes.try_push(blake2_256(&data)).map_err(|_| Error::<T>::WrongChunkSize)?;
 				u.received = received;
 				frame::deps::sp_io::offchain_index::set(&chunk_key(&u.hash, index), &data);
-				Ok(())
+				Ok(received)
 			})?;
-			let received = Uploads::<T>::get(upload).map(|u| u.received).unwrap_or_default();
 			Self::deposit_event(Event::ChunkReceived { upload, index, received });
 			Ok(())
 		}
@@ -912,11 +911,17 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn take_pending(datanet: DatanetId, id: ContributionId) -> Result<ContributionOf<T>, DispatchError> {
+	/// Checks `id` is a pending contribution of `datanet` and removes it from `pending` (the
+	/// datanet's pending list, read once and written back once by the caller).
+	fn take_pending(
+		datanet: DatanetId,
+		pending: &mut BoundedVec<ContributionId, T::MaxPending>,
+		id: ContributionId,
+	) -> Result<ContributionOf<T>, DispatchError> {
 		let c = Contributions::<T>::get(id).ok_or(Error::<T>::UnknownContribution)?;
 		ensure!(c.datanet == datanet, Error::<T>::UnknownContribution);
 		ensure!(c.status == ContributionStatus::Pending, Error::<T>::NotPending);
-		Pending::<T>::mutate(datanet, |p| p.retain(|x| *x != id));
+		pending.retain(|x| *x != id);
 		Ok(c)
 	}
 
@@ -927,8 +932,9 @@ impl<T: Config> Pallet<T> {
 		let version = d.version.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		let mut frontier = Frontier::<T>::get(datanet).into_inner();
 		let reason = HoldReason::ContributionDeposit.into();
+		let mut pending = Pending::<T>::get(datanet);
 		for id in &ids {
-			let mut c = Self::take_pending(datanet, *id)?;
+			let mut c = Self::take_pending(datanet, &mut pending, *id)?;
 			merkle::append(&mut frontier, d.accepted, c.hash).map_err(|_| Error::<T>::TreeFull)?;
 			d.accepted = d.accepted.saturating_add(1);
 			d.pending = d.pending.saturating_sub(1);
@@ -945,6 +951,7 @@ impl<T: Config> Pallet<T> {
 			VersionInfo { commitment, accepted: d.accepted, block: frame_system::Pallet::<T>::block_number() },
 		);
 		Frontier::<T>::insert(datanet, BoundedVec::truncate_from(frontier));
+		Pending::<T>::insert(datanet, pending);
 		Datanets::<T>::insert(datanet, d);
 		Self::deposit_event(Event::Accepted { datanet, contributions: ids, version, commitment });
 		Ok(())
@@ -954,7 +961,9 @@ impl<T: Config> Pallet<T> {
 		let d = Datanets::<T>::get(datanet).ok_or(Error::<T>::UnknownDatanet)?;
 		ensure!(Self::is_curator(&d, who), Error::<T>::NotCurator);
 		ensure!(d.status != DatanetStatus::Archived, Error::<T>::Archived);
-		let mut c = Self::take_pending(datanet, id)?;
+		let mut pending = Pending::<T>::get(datanet);
+		let mut c = Self::take_pending(datanet, &mut pending, id)?;
+		Pending::<T>::insert(datanet, pending);
 		let hold = HoldReason::ContributionDeposit.into();
 		let slash = RejectSlash::<T>::get().mul_floor(c.deposit);
 		let slashed = if slash.is_zero() {
