@@ -74,4 +74,10 @@ pub enum Subcommand {
 
 	/// Db meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Runtime benchmarks (`benchmark pallet` writes a pallet's `weights.rs`). Only in a node
+	/// built with `--features runtime-benchmarks`; see `scripts/benchmark-weights`.
+	#[cfg(feature = "runtime-benchmarks")]
+	#[command(subcommand)]
+	Benchmark(polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd),
 }

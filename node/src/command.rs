@@ -127,6 +127,8 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<openledger_runtime::opaque::Block>(&config))
 		}
+		#[cfg(feature = "runtime-benchmarks")]
+		Some(Subcommand::Benchmark(cmd)) => benchmark(&cli, cmd),
 		None => {
 			let runner = cli.create_runner(&cli.node.run)?;
 			let production = if cli.node.run.shared_params.is_dev() {
@@ -144,5 +146,26 @@ pub fn run() -> sc_cli::Result<()> {
 				service::new_full(config, production).map_err(sc_cli::Error::Service)
 			})
 		}
+	}
+}
+
+/// `benchmark pallet` (weights of the runtime's pallets, measured in the runtime's Wasm) and
+/// `benchmark machine` (this computer against the reference validator hardware).
+#[cfg(feature = "runtime-benchmarks")]
+fn benchmark(cli: &Cli, cmd: &polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd) -> sc_cli::Result<()> {
+	use polkadot_sdk::{
+		frame_benchmarking_cli::{BenchmarkCmd, SUBSTRATE_REFERENCE_HARDWARE},
+		sp_runtime::traits::HashingFor,
+	};
+	match cmd {
+		BenchmarkCmd::Pallet(cmd) => {
+			let chain = cmd.shared_params.chain.as_ref().map(|id| cli.load_spec(id)).transpose()?;
+			cmd.run_with_spec::<HashingFor<openledger_runtime::opaque::Block>, ()>(chain)
+		}
+		BenchmarkCmd::Machine(cmd) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()))
+		}
+		_ => Err("openledger-node supports `benchmark pallet` and `benchmark machine`".into()),
 	}
 }

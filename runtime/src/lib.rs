@@ -20,6 +20,14 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
+/// The pallets measured by `openledger-node benchmark pallet` (`scripts/benchmark-weights`);
+/// defines `list_benchmarks!` and `add_benchmarks!` for the `Benchmark` runtime API.
+#[cfg(feature = "runtime-benchmarks")]
+#[macro_use]
+mod benches {
+	polkadot_sdk::frame_benchmarking::define_benchmarks!([pallet_datanets, crate::Datanets]);
+}
+
 mod apis;
 pub mod configs;
 pub mod genesis_config_presets;

@@ -37,6 +37,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 pub mod merkle;
 pub mod types;
 pub mod validate;
