@@ -27,6 +27,12 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 	Executive,
 	EthExtraImpl,
 
+	impl pallet_tokenomics_runtime_api::TokenomicsApi<Block, Balance> for Runtime {
+		fn parameters() -> pallet_tokenomics::Parameters<Balance> {
+			crate::Tokenomics::parameters()
+		}
+	}
+
 	impl pallet_datanets_runtime_api::DatanetsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
 		fn datanets(
 			start: pallet_datanets::DatanetId,

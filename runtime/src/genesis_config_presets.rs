@@ -3,15 +3,23 @@
 //! - `development`: one validator (Alice), Alice is sudo. Used by `openledger-node --dev`.
 //! - `local_testnet`: two validators (Alice and Bob), Alice is sudo.
 //!
-//! Both fund the standard Substrate development accounts (Alice … Ferdie and their stashes) and
-//! the standard Ethereum development accounts (Alith, Baltathar, Charleth, Dorothy, Ethan, whose
-//! private keys are public: see `docs/dapp-developers.md`) with [`DEV_ENDOWMENT`] each. The rest
-//! of the fixed supply of exactly [`TOTAL_SUPPLY`] OPEN is held by the genesis reserve account
-//! ([`genesis_reserve_account`]), so total issuance at genesis is exactly one billion OPEN.
+//! Every preset mints exactly [`TOTAL_SUPPLY`](crate::currency::TOTAL_SUPPLY) (one billion OPEN) into the genesis allocation
+//! ([`allocation`]): community 51.71 %, investors 18.29 %, team 15 %, ecosystem 10 %, liquidity
+//! 5 %, each held by an account derived from a pallet id (nobody holds its key). Team and
+//! investors vest linearly over 36 months after a 12-month cliff, the community pool linearly
+//! over 48 months (`pallet-vesting` schedules from block 0; a month is 30 days of 6-second
+//! blocks).
+//!
+//! The development presets also fund the standard Substrate development accounts (Alice … Ferdie
+//! and their stashes) and the standard Ethereum development accounts (Alith, Baltathar,
+//! Charleth, Dorothy, Ethan, whose private keys are public: see `docs/dapp-developers.md`) with
+//! [`DEV_ENDOWMENT`] each, taken out of the ecosystem pool, so the supply stays exactly one
+//! billion OPEN.
 
 use crate::{
-	currency::{EXISTENTIAL_DEPOSIT, OPEN, TOTAL_SUPPLY},
-	AccountId, Balance, BalancesConfig, Runtime, RuntimeGenesisConfig, SudoConfig,
+	currency::{EXISTENTIAL_DEPOSIT, OPEN},
+	AccountId, Balance, BalancesConfig, BlockNumber, Runtime, RuntimeGenesisConfig, SudoConfig,
+	VestingConfig,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -31,13 +39,65 @@ pub const LOCAL_TESTNET_RUNTIME_PRESET: &str = "local_testnet";
 /// OPEN given to each development account.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * OPEN;
 
-/// The pallet id of the genesis reserve: the part of the supply no development account holds.
-pub const GENESIS_RESERVE_PALLET_ID: PalletId = PalletId(*b"ol/rsrve");
+/// The genesis allocation of the fixed supply (DESIGN.md §7, `docs/tokenomics.md`).
+#[allow(
+	clippy::arithmetic_side_effects,
+	reason = "compile-time constants: an overflow fails the build, never the chain"
+)]
+pub mod allocation {
+	use super::*;
+	use crate::time::DAYS;
 
-/// The account holding the genesis reserve (derived from [`GENESIS_RESERVE_PALLET_ID`]; nobody
-/// holds its key).
-pub fn genesis_reserve_account() -> AccountId {
-	GENESIS_RESERVE_PALLET_ID.into_account_truncating()
+	/// A vesting month: 30 days of 6-second blocks.
+	pub const MONTH: BlockNumber = 30 * DAYS;
+
+	/// One pool of the genesis allocation.
+	#[derive(Clone, Copy, PartialEq, Eq)]
+	pub struct Pool {
+		/// What the pool is for.
+		pub name: &'static str,
+		/// The pallet id its account is derived from.
+		pub id: PalletId,
+		/// OPEN at genesis.
+		pub amount: Balance,
+		/// Vesting `(cliff, linear)` in blocks: nothing unlocks before `cliff`, then
+		/// `amount / linear` per block; `None` is liquid at genesis.
+		pub vesting: Option<(BlockNumber, BlockNumber)>,
+	}
+
+	impl Pool {
+		/// The pool's account (nobody holds its key).
+		pub fn account(&self) -> AccountId {
+			self.id.into_account_truncating()
+		}
+	}
+
+	/// Community: contributor and staking rewards, grants; 48 months linear.
+	pub const COMMUNITY: Pool = Pool {
+		name: "community",
+		id: PalletId(*b"ol/cmnty"),
+		amount: 517_100_000 * OPEN,
+		vesting: Some((0, 48 * MONTH)),
+	};
+	/// Investors: 12-month cliff, then 36 months linear.
+	pub const INVESTORS: Pool = Pool {
+		name: "investors",
+		id: PalletId(*b"ol/invst"),
+		amount: 182_900_000 * OPEN,
+		vesting: Some((12 * MONTH, 36 * MONTH)),
+	};
+	/// Team: 12-month cliff, then 36 months linear.
+	pub const TEAM: Pool =
+		Pool { name: "team", id: PalletId(*b"ol/teamm"), amount: 150_000_000 * OPEN, vesting: Some((12 * MONTH, 36 * MONTH)) };
+	/// Ecosystem: partnerships and development funding; liquid (governance spends it).
+	pub const ECOSYSTEM: Pool =
+		Pool { name: "ecosystem", id: PalletId(*b"ol/ecsys"), amount: 100_000_000 * OPEN, vesting: None };
+	/// Liquidity: exchange and market-making liquidity; liquid.
+	pub const LIQUIDITY: Pool =
+		Pool { name: "liquidity", id: PalletId(*b"ol/lqdty"), amount: 50_000_000 * OPEN, vesting: None };
+
+	/// Every pool, in the order of the table in `docs/tokenomics.md`.
+	pub const POOLS: [Pool; 5] = [COMMUNITY, INVESTORS, TEAM, ECOSYSTEM, LIQUIDITY];
 }
 
 /// The Ethereum development accounts' 20-byte addresses (the Moonbeam/Frontier convention, also
@@ -68,22 +128,31 @@ pub fn dev_accounts() -> Vec<AccountId> {
 		.collect()
 }
 
-/// Genesis balances: [`DEV_ENDOWMENT`] for each endowed account, the existential deposit for
-/// revive's pallet account (which revive would otherwise mint at genesis), and the remainder of
-/// the fixed supply for the genesis reserve, so the balances sum to exactly [`TOTAL_SUPPLY`].
+/// Genesis balances: every pool of [`allocation::POOLS`]; [`DEV_ENDOWMENT`] for each endowed
+/// account and the existential deposit for revive's pallet account (which revive would otherwise
+/// mint at genesis), both taken out of the ecosystem pool, so the balances sum to exactly
+/// [`TOTAL_SUPPLY`](crate::currency::TOTAL_SUPPLY).
 pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	let count = Balance::try_from(endowed.len()).unwrap_or(Balance::MAX);
-	let reserve = TOTAL_SUPPLY
-		.saturating_sub(DEV_ENDOWMENT.saturating_mul(count))
-		.saturating_sub(EXISTENTIAL_DEPOSIT);
-	endowed
+	let carved = DEV_ENDOWMENT.saturating_mul(count).saturating_add(EXISTENTIAL_DEPOSIT);
+	allocation::POOLS
 		.iter()
-		.cloned()
-		.map(|who| (who, DEV_ENDOWMENT))
-		.chain([
-			(pallet_revive::Pallet::<Runtime>::account_id(), EXISTENTIAL_DEPOSIT),
-			(genesis_reserve_account(), reserve),
-		])
+		.map(|pool| {
+			let amount =
+				if *pool == allocation::ECOSYSTEM { pool.amount.saturating_sub(carved) } else { pool.amount };
+			(pool.account(), amount)
+		})
+		.chain(endowed.iter().cloned().map(|who| (who, DEV_ENDOWMENT)))
+		.chain([(pallet_revive::Pallet::<Runtime>::account_id(), EXISTENTIAL_DEPOSIT)])
+		.collect()
+}
+
+/// Vesting schedules of the pools, as `pallet-vesting` genesis entries `(who, begin, length,
+/// liquid)`: the whole balance is locked, unlocking linearly from `begin` over `length` blocks.
+pub fn genesis_vesting() -> Vec<(AccountId, BlockNumber, BlockNumber, Balance)> {
+	allocation::POOLS
+		.iter()
+		.filter_map(|pool| pool.vesting.map(|(cliff, linear)| (pool.account(), cliff, linear, 0)))
 		.collect()
 }
 
@@ -94,6 +163,7 @@ fn testnet_genesis(
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: genesis_balances(&endowed) },
+		vesting: VestingConfig { vesting: genesis_vesting() },
 		aura: pallet_aura::GenesisConfig {
 			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
 		},

@@ -25,7 +25,10 @@ extern crate alloc;
 #[cfg(feature = "runtime-benchmarks")]
 #[macro_use]
 mod benches {
-	polkadot_sdk::frame_benchmarking::define_benchmarks!([pallet_datanets, crate::Datanets]);
+	polkadot_sdk::frame_benchmarking::define_benchmarks!(
+		[pallet_datanets, crate::Datanets]
+		[pallet_tokenomics, crate::Tokenomics]
+	);
 }
 
 mod apis;
@@ -231,6 +234,14 @@ mod runtime {
 	/// Transaction fees in OPEN.
 	#[runtime::pallet_index(11)]
 	pub type TransactionPayment = pallet_transaction_payment::Pallet<Runtime>;
+
+	/// Vesting of the genesis allocation (team, investors, community pool).
+	#[runtime::pallet_index(12)]
+	pub type Vesting = pallet_vesting::Pallet<Runtime>;
+
+	/// The fee split and the other economic parameters; the fixed-supply guard.
+	#[runtime::pallet_index(13)]
+	pub type Tokenomics = pallet_tokenomics::Pallet<Runtime>;
 
 	/// Privileged calls during the chain's bootstrap (development networks only).
 	#[runtime::pallet_index(20)]

@@ -5,7 +5,7 @@
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, OPEN, TOTAL_SUPPLY},
 	genesis_config_presets::{
-		dev_accounts, eth_account, genesis_reserve_account, get_preset, DEV_ENDOWMENT,
+		allocation, dev_accounts, eth_account, get_preset, DEV_ENDOWMENT,
 		ETH_DEV_ADDRESSES, LOCAL_TESTNET_RUNTIME_PRESET,
 	},
 	*,
@@ -93,15 +93,111 @@ fn genesis_supply_is_exactly_one_billion_open_in_every_preset() {
 			assert_eq!(sum, TOTAL_SUPPLY, "balances add up to the supply in {preset}");
 			assert_eq!(
 				frame_system::Account::<Runtime>::iter().count(),
-				accounts.len() + 2,
-				"dev accounts, the genesis reserve and revive's pallet account"
+				accounts.len() + allocation::POOLS.len() + 1,
+				"dev accounts, the five pools and revive's pallet account"
 			);
-			assert!(Balances::free_balance(genesis_reserve_account()) > 900_000_000 * OPEN);
 			for who in &accounts {
 				assert_eq!(Balances::free_balance(who), DEV_ENDOWMENT);
 			}
 		});
 	}
+}
+
+#[test]
+fn the_allocation_is_exactly_the_published_split_of_one_billion() {
+	let percent_of_supply = |pool: &allocation::Pool| pool.amount * 10_000 / TOTAL_SUPPLY;
+	let split: Vec<(&str, Balance)> = allocation::POOLS.iter().map(|p| (p.name, percent_of_supply(p))).collect();
+	// Basis points: 51.71 %, 18.29 %, 15 %, 10 %, 5 %.
+	assert_eq!(
+		split,
+		vec![("community", 5171), ("investors", 1829), ("team", 1500), ("ecosystem", 1000), ("liquidity", 500)]
+	);
+	assert_eq!(allocation::POOLS.iter().map(|p| p.amount).sum::<Balance>(), TOTAL_SUPPLY);
+	assert_eq!(allocation::POOLS.iter().map(|p| p.amount % OPEN).sum::<Balance>(), 0, "whole OPEN");
+	let ids: std::collections::BTreeSet<_> = allocation::POOLS.iter().map(|p| p.account()).collect();
+	assert_eq!(ids.len(), 5, "five distinct pool accounts");
+
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		let carved = DEV_ENDOWMENT * dev_accounts().len() as Balance + EXISTENTIAL_DEPOSIT;
+		for pool in allocation::POOLS {
+			let expected = if pool == allocation::ECOSYSTEM { pool.amount - carved } else { pool.amount };
+			assert_eq!(Balances::total_balance(&pool.account()), expected, "{}", pool.name);
+		}
+		assert_eq!(Tokenomics::parameters().total_issuance, TOTAL_SUPPLY);
+		assert_eq!(Tokenomics::parameters().max_supply, TOTAL_SUPPLY);
+		assert_ok!(Tokenomics::do_try_state());
+	});
+}
+
+/// What the vesting lock leaves spendable on `who` at block `n`.
+fn vested_at(who: &AccountId, n: BlockNumber) -> Balance {
+	frame_system::Pallet::<Runtime>::set_block_number(n);
+	use polkadot_sdk::frame_support::traits::VestingSchedule;
+	let locked = pallet_vesting::Pallet::<Runtime>::vesting_balance(who).unwrap_or(0);
+	Balances::total_balance(who) - locked
+}
+
+#[test]
+fn team_and_investors_vest_linearly_after_a_twelve_month_cliff() {
+	use allocation::MONTH;
+	ext_for(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		for pool in [allocation::TEAM, allocation::INVESTORS] {
+			let who = pool.account();
+			let per_block = pool.amount / Balance::from(36 * MONTH);
+			assert_eq!(vested_at(&who, 1), 0, "{}: nothing at genesis", pool.name);
+			assert_eq!(vested_at(&who, 12 * MONTH - 1), 0, "{}: nothing before the cliff", pool.name);
+			assert_eq!(vested_at(&who, 12 * MONTH), 0, "{}: the cliff block itself", pool.name);
+			assert_eq!(vested_at(&who, 12 * MONTH + 1), per_block);
+			assert_eq!(vested_at(&who, 30 * MONTH), per_block * Balance::from(18 * MONTH), "half way");
+			assert!(vested_at(&who, 48 * MONTH) >= pool.amount - per_block, "{}: all but dust at 48 months", pool.name);
+			assert_eq!(vested_at(&who, 48 * MONTH + 1), pool.amount, "{}: everything after", pool.name);
+		}
+	});
+}
+
+#[test]
+fn the_community_pool_vests_linearly_over_48_months_and_locked_funds_cannot_move() {
+	use allocation::MONTH;
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		let pool = allocation::COMMUNITY;
+		let who = pool.account();
+		let per_block = pool.amount / Balance::from(48 * MONTH);
+		assert_eq!(vested_at(&who, 1), per_block);
+		assert_eq!(vested_at(&who, 12 * MONTH), per_block * Balance::from(12 * MONTH), "a quarter after a year");
+		assert_eq!(vested_at(&who, 48 * MONTH + 1), pool.amount);
+
+		// Before the cliff the team pool cannot transfer a single OPEN, even with the vest call.
+		frame_system::Pallet::<Runtime>::set_block_number(10);
+		let team = allocation::TEAM.account();
+		let origin = RuntimeOrigin::signed(team.clone());
+		assert_ok!(Vesting::vest(origin.clone()));
+		let to = Sr25519Keyring::Bob.to_account_id();
+		let transfer = pallet_balances::Call::<Runtime>::transfer_keep_alive { dest: to.into(), value: OPEN };
+		assert!(RuntimeCall::Balances(transfer).dispatch(origin).is_err());
+		assert_eq!(Balances::total_balance(&team), allocation::TEAM.amount);
+	});
+}
+
+#[test]
+fn only_root_changes_the_fee_split_and_it_must_be_whole() {
+	use polkadot_sdk::sp_runtime::Perbill;
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		let split = pallet_tokenomics::FeeSplit {
+			treasury: Perbill::from_percent(20),
+			model_owner: Perbill::from_percent(30),
+			stakers: Perbill::from_percent(10),
+			contributors: Perbill::from_percent(40),
+		};
+		let call = RuntimeCall::Tokenomics(pallet_tokenomics::Call::set_fee_split { split });
+		let alice = RuntimeOrigin::signed(Sr25519Keyring::Alice.to_account_id());
+		assert!(call.clone().dispatch(alice).is_err());
+		let mut broken = split;
+		broken.stakers = Perbill::from_percent(11);
+		let bad = RuntimeCall::Tokenomics(pallet_tokenomics::Call::set_fee_split { split: broken });
+		assert!(bad.dispatch(RuntimeOrigin::root()).is_err());
+		assert_ok!(call.dispatch(RuntimeOrigin::root()));
+		assert_eq!(Tokenomics::parameters().fee_split, split);
+	});
 }
 
 #[test]

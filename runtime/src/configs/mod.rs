@@ -34,7 +34,7 @@ use polkadot_sdk::{
 	},
 	pallet_sudo, pallet_timestamp,
 	pallet_transaction_payment::{self, ConstFeeMultiplier, FungibleAdapter, Multiplier},
-	pallet_utility,
+	pallet_utility, pallet_vesting,
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
 	sp_runtime::{traits::One, ConsensusEngineId, FixedU128, Perbill},
 	sp_version::RuntimeVersion,
@@ -288,7 +288,8 @@ impl pallet_revive::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type WeightInfo = pallet_revive::weights::SubstrateWeight<Self>;
 	/// The datanets precompile at 0x…044E0000 (see `precompiles.rs`).
-	type Precompiles = (crate::precompiles::DatanetsPrecompile<Runtime>,);
+	type Precompiles =
+		(crate::precompiles::DatanetsPrecompile<Runtime>, crate::precompiles::TokenomicsPrecompile<Runtime>);
 	type FindAuthor = AuraAccountAuthor;
 	type DepositPerByte = DepositPerByte;
 	type DepositPerItem = DepositPerItem;
@@ -346,4 +347,50 @@ impl pallet_datanets::Config for Runtime {
 	type MaxTagLen = ConstU32<32>;
 	type MaxSpdxLen = ConstU32<64>;
 	type WeightInfo = pallet_datanets::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// Vesting transfers below 1 OPEN are refused (each schedule is state on the receiver).
+	pub const MinVestedTransfer: Balance = OPEN;
+	/// Locked (unvested) funds may still pay transaction fees and tips, never be transferred or
+	/// reserved.
+	pub UnvestedFundsAllowedWithdrawReasons: polkadot_sdk::frame_support::traits::WithdrawReasons =
+		polkadot_sdk::frame_support::traits::WithdrawReasons::except(
+			polkadot_sdk::frame_support::traits::WithdrawReasons::TRANSFER |
+				polkadot_sdk::frame_support::traits::WithdrawReasons::RESERVE,
+		);
+}
+
+impl pallet_vesting::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type BlockNumberToBalance = polkadot_sdk::sp_runtime::traits::ConvertInto;
+	type MinVestedTransfer = MinVestedTransfer;
+	type WeightInfo = pallet_vesting::weights::SubstrateWeight<Runtime>;
+	type UnvestedFundsAllowedWithdrawReasons = UnvestedFundsAllowedWithdrawReasons;
+	type BlockNumberProvider = System;
+	const MAX_VESTING_SCHEDULES: u32 = 28;
+}
+
+parameter_types! {
+	/// The fixed supply of OPEN.
+	pub const MaxSupply: Balance = TOTAL_SUPPLY;
+}
+
+/// The Datanets pallet's slash share, as the Tokenomics pallet reports it.
+pub struct DatanetsRejectSlash;
+impl polkadot_sdk::frame_support::traits::Get<polkadot_sdk::sp_runtime::Perbill> for DatanetsRejectSlash {
+	fn get() -> polkadot_sdk::sp_runtime::Perbill {
+		pallet_datanets::RejectSlash::<Runtime>::get()
+	}
+}
+
+impl pallet_tokenomics::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	/// Root until OpenGov's economic-parameters track arrives.
+	type ParamsOrigin = frame_system::EnsureRoot<AccountId>;
+	type ContributionSlash = DatanetsRejectSlash;
+	type MaxSupply = MaxSupply;
+	type WeightInfo = pallet_tokenomics::weights::SubstrateWeight<Runtime>;
 }

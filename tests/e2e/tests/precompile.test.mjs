@@ -76,4 +76,24 @@ describe('Datanets precompile', () => {
     await assert.rejects(dn.contribute.staticCall(datanet, 9, ethers.toUtf8Bytes('x')), /unknown data kind/);
     await assert.rejects(dn.contribute.staticCall(datanet, 0, ethers.toUtf8Bytes('hello from an EOA')), /Duplicate/);
   });
+
+  it('reads the tokenomics parameters from the tokenomics precompile', async () => {
+    const tokenomics = new ethers.Contract(
+      '0x0000000000000000000000000000000007050000',
+      [
+        'function feeSplit() view returns (uint32 treasury, uint32 modelOwner, uint32 stakers, uint32 contributors)',
+        'function contributionSlash() view returns (uint32)',
+        'function rewardRelease() view returns (uint32)',
+        'function supply() view returns (uint256 maxSupply, uint256 totalIssuance)',
+      ],
+      provider,
+    );
+    const split = await tokenomics.feeSplit();
+    assert.deepEqual([split.treasury, split.modelOwner, split.stakers, split.contributors].map(Number), [1e8, 4e8, 1e8, 4e8]);
+    assert.equal(Number(await tokenomics.contributionSlash()), 1e8);
+    assert.equal(Number(await tokenomics.rewardRelease()), 500_000);
+    const { maxSupply, totalIssuance } = await tokenomics.supply();
+    assert.equal(maxSupply, ethers.parseEther('1000000000'));
+    assert.ok(totalIssuance <= maxSupply);
+  });
 });
