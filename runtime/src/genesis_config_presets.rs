@@ -1,7 +1,10 @@
 //! Genesis presets of the OpenLedger runtime.
 //!
-//! - `development`: one validator (Alice), Alice is sudo. Used by `openledger-node --dev`.
-//! - `local_testnet`: two validators (Alice and Bob), Alice is sudo.
+//! - `development`: one validator (Alice), Alice is sudo, governance tracks of a few blocks.
+//!   Used by `openledger-node --dev`.
+//! - `local_testnet`: two validators (Alice and Bob), no sudo, production governance tracks.
+//!
+//! Both make Alice, Bob and Charlie the technical committee.
 //!
 //! Every preset mints exactly [`TOTAL_SUPPLY`](crate::currency::TOTAL_SUPPLY) (one billion OPEN) into the genesis allocation
 //! ([`allocation`]): community 51.71 %, investors 18.29 %, team 15 %, ecosystem 10 %, liquidity
@@ -18,8 +21,8 @@
 
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, OPEN},
-	AccountId, Balance, BalancesConfig, BlockNumber, Runtime, RuntimeGenesisConfig, SudoConfig,
-	VestingConfig,
+	AccountId, Balance, BalancesConfig, BlockNumber, Runtime, RuntimeGenesisConfig,
+	TechnicalCommitteeConfig, VestingConfig,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -129,12 +132,12 @@ pub fn dev_accounts() -> Vec<AccountId> {
 }
 
 /// Genesis balances: every pool of [`allocation::POOLS`]; [`DEV_ENDOWMENT`] for each endowed
-/// account and the existential deposit for revive's pallet account (which revive would otherwise
-/// mint at genesis), both taken out of the ecosystem pool, so the balances sum to exactly
-/// [`TOTAL_SUPPLY`](crate::currency::TOTAL_SUPPLY).
+/// account and the existential deposit for revive's and the treasury's pallet accounts (which
+/// those pallets would otherwise mint at genesis), all taken out of the ecosystem pool, so the
+/// balances sum to exactly [`TOTAL_SUPPLY`](crate::currency::TOTAL_SUPPLY).
 pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	let count = Balance::try_from(endowed.len()).unwrap_or(Balance::MAX);
-	let carved = DEV_ENDOWMENT.saturating_mul(count).saturating_add(EXISTENTIAL_DEPOSIT);
+	let carved = DEV_ENDOWMENT.saturating_mul(count).saturating_add(EXISTENTIAL_DEPOSIT.saturating_mul(2));
 	allocation::POOLS
 		.iter()
 		.map(|pool| {
@@ -143,7 +146,10 @@ pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 			(pool.account(), amount)
 		})
 		.chain(endowed.iter().cloned().map(|who| (who, DEV_ENDOWMENT)))
-		.chain([(pallet_revive::Pallet::<Runtime>::account_id(), EXISTENTIAL_DEPOSIT)])
+		.chain([
+			(pallet_revive::Pallet::<Runtime>::account_id(), EXISTENTIAL_DEPOSIT),
+			(crate::governance::TreasuryAccount::get(), EXISTENTIAL_DEPOSIT),
+		])
 		.collect()
 }
 
@@ -156,12 +162,20 @@ pub fn genesis_vesting() -> Vec<(AccountId, BlockNumber, BlockNumber, Balance)> 
 		.collect()
 }
 
+/// Governance of a preset: sudo (development only), short tracks (development only), and the
+/// technical committee.
+struct Governance {
+	sudo: Option<AccountId>,
+	fast_tracks: bool,
+	technical_committee: Vec<AccountId>,
+}
+
 fn testnet_genesis(
 	initial_authorities: Vec<(AuraId, GrandpaId)>,
-	root: AccountId,
+	governance: Governance,
 	endowed: Vec<AccountId>,
 ) -> Value {
-	build_struct_json_patch!(RuntimeGenesisConfig {
+	let mut patch = build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: genesis_balances(&endowed) },
 		vesting: VestingConfig { vesting: genesis_vesting() },
 		aura: pallet_aura::GenesisConfig {
@@ -170,8 +184,19 @@ fn testnet_genesis(
 		grandpa: pallet_grandpa::GenesisConfig {
 			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
 		},
-		sudo: SudoConfig { key: Some(root) },
-	})
+		origins: crate::governance::origins::GenesisConfig { fast_tracks: governance.fast_tracks },
+		technical_committee: TechnicalCommitteeConfig { members: governance.technical_committee },
+	});
+	// Without sudo the preset leaves the key out entirely (no `sudo` section at all).
+	if let (Some(key), Value::Object(map)) = (governance.sudo, &mut patch) {
+		map.insert("sudo".into(), serde_json::json!({ "key": key }));
+	}
+	patch
+}
+
+/// Alice, Bob and Charlie: the development technical committee.
+fn dev_technical_committee() -> Vec<AccountId> {
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie].iter().map(|k| k.to_account_id()).collect()
 }
 
 /// The Aura (sr25519) and GRANDPA (ed25519) keys of a development validator, derived from the
@@ -184,7 +209,11 @@ fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaI
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
-		Sr25519Keyring::Alice.to_account_id(),
+		Governance {
+			sudo: Some(Sr25519Keyring::Alice.to_account_id()),
+			fast_tracks: true,
+			technical_committee: dev_technical_committee(),
+		},
 		dev_accounts(),
 	)
 }
@@ -196,7 +225,7 @@ pub fn local_config_genesis() -> Value {
 			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 		],
-		Sr25519Keyring::Alice.to_account_id(),
+		Governance { sudo: None, fast_tracks: false, technical_committee: dev_technical_committee() },
 		dev_accounts(),
 	)
 }

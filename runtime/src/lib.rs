@@ -33,6 +33,7 @@ mod benches {
 
 mod apis;
 pub mod configs;
+pub mod governance;
 pub mod genesis_config_presets;
 
 use alloc::vec::Vec;
@@ -254,6 +255,38 @@ mod runtime {
 	/// The EVM: Solidity contracts and Ethereum transactions.
 	#[runtime::pallet_index(30)]
 	pub type Revive = pallet_revive::Pallet<Runtime>;
+
+	/// Scheduled dispatch (referenda enactment).
+	#[runtime::pallet_index(50)]
+	pub type Scheduler = pallet_scheduler::Pallet<Runtime>;
+
+	/// Preimages of proposed calls.
+	#[runtime::pallet_index(51)]
+	pub type Preimage = pallet_preimage::Pallet<Runtime>;
+
+	/// OpenGov referenda on tracks.
+	#[runtime::pallet_index(52)]
+	pub type Referenda = pallet_referenda::Pallet<Runtime>;
+
+	/// Voting with conviction (OPEN locked for longer counts more).
+	#[runtime::pallet_index(53)]
+	pub type ConvictionVoting = pallet_conviction_voting::Pallet<Runtime>;
+
+	/// The custom governance origins, one per track.
+	#[runtime::pallet_index(54)]
+	pub type Origins = governance::origins::Pallet<Runtime>;
+
+	/// Calls whitelisted by the technical committee, dispatched by the whitelisted-caller track.
+	#[runtime::pallet_index(55)]
+	pub type Whitelist = pallet_whitelist::Pallet<Runtime>;
+
+	/// The technical committee.
+	#[runtime::pallet_index(56)]
+	pub type TechnicalCommittee = pallet_collective::Pallet<Runtime, Instance1>;
+
+	/// The protocol treasury (`py/trsry`).
+	#[runtime::pallet_index(57)]
+	pub type Treasury = pallet_treasury::Pallet<Runtime>;
 
 	/// Datanets: contributed data, curated, replicated to every node.
 	#[runtime::pallet_index(40)]

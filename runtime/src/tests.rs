@@ -93,8 +93,8 @@ fn genesis_supply_is_exactly_one_billion_open_in_every_preset() {
 			assert_eq!(sum, TOTAL_SUPPLY, "balances add up to the supply in {preset}");
 			assert_eq!(
 				frame_system::Account::<Runtime>::iter().count(),
-				accounts.len() + allocation::POOLS.len() + 1,
-				"dev accounts, the five pools and revive's pallet account"
+				accounts.len() + allocation::POOLS.len() + 2,
+				"dev accounts, the five pools, revive's and the treasury's pallet accounts"
 			);
 			for who in &accounts {
 				assert_eq!(Balances::free_balance(who), DEV_ENDOWMENT);
@@ -118,7 +118,7 @@ fn the_allocation_is_exactly_the_published_split_of_one_billion() {
 	assert_eq!(ids.len(), 5, "five distinct pool accounts");
 
 	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
-		let carved = DEV_ENDOWMENT * dev_accounts().len() as Balance + EXISTENTIAL_DEPOSIT;
+		let carved = DEV_ENDOWMENT * dev_accounts().len() as Balance + 2 * EXISTENTIAL_DEPOSIT;
 		for pool in allocation::POOLS {
 			let expected = if pool == allocation::ECOSYSTEM { pool.amount - carved } else { pool.amount };
 			assert_eq!(Balances::total_balance(&pool.account()), expected, "{}", pool.name);
@@ -206,10 +206,13 @@ fn presets_have_expected_validators_and_sudo() {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		assert!(crate::governance::origins::FastTracks::<Runtime>::get());
 	});
 	ext_for(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 2);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), None, "sudo only on the development chain");
+		assert!(!crate::governance::origins::FastTracks::<Runtime>::get());
 	});
 	assert!(get_preset(&"no-such-preset".into()).is_none());
 }
@@ -400,4 +403,45 @@ fn chain_constants_match_the_documentation() {
 	);
 	assert_eq!(TOKEN_DECIMALS, 18);
 	assert_eq!(<<Runtime as pallet_revive::Config>::NativeToEthRatio as polkadot_sdk::sp_core::Get<u32>>::get(), 1);
+}
+
+#[test]
+fn tracks_are_short_on_the_dev_chain_and_realistic_elsewhere() {
+	use crate::{governance::tracks, time::DAYS};
+	use polkadot_sdk::pallet_referenda::TracksInfo as _;
+	type Tracks = <Runtime as pallet_referenda::Config>::Tracks;
+	let names = |set: &[pallet_referenda::Track<u16, Balance, BlockNumber>]| {
+		set.iter()
+			.map(|t| String::from_utf8_lossy(&t.info.name).trim_end_matches('\0').to_string())
+			.collect::<Vec<_>>()
+	};
+	assert_eq!(names(tracks::production()), ["root", "whitelisted_caller", "treasurer", "economic_parameters"]);
+	assert_eq!(names(tracks::fast()), names(tracks::production()));
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert!(Tracks::tracks().all(|t| t.info.decision_period <= 20 && t.info.confirm_period <= 2));
+		assert_ok!(Tracks::check_integrity());
+	});
+	ext_for(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let root = Tracks::info(tracks::id::ROOT).unwrap();
+		assert_eq!(root.decision_period, 28 * DAYS);
+		let economic = Tracks::info(tracks::id::ECONOMIC_PARAMETERS).unwrap();
+		assert_eq!((economic.decision_period, economic.confirm_period), (14 * DAYS, DAYS));
+		assert_ok!(Tracks::check_integrity());
+	});
+}
+
+#[test]
+fn only_the_economic_track_or_root_changes_economic_parameters() {
+	use crate::governance::origins::Origin;
+	use polkadot_sdk::sp_runtime::Perbill;
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		let rate = |p| RuntimeCall::Tokenomics(pallet_tokenomics::Call::set_reward_release { rate: Perbill::from_percent(p) });
+		assert!(rate(1).dispatch(RuntimeOrigin::from(Origin::Treasurer)).is_err());
+		assert!(rate(1).dispatch(RuntimeOrigin::from(Origin::WhitelistedCaller)).is_err());
+		assert_ok!(rate(1).dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
+		assert_ok!(rate(2).dispatch(RuntimeOrigin::root()));
+		let slash = RuntimeCall::Datanets(pallet_datanets::Call::set_reject_slash { share: Perbill::from_percent(20) });
+		assert_ok!(slash.dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
+		assert_eq!(Tokenomics::parameters().contribution_slash, Perbill::from_percent(20));
+	});
 }

@@ -11,8 +11,10 @@
 //! - **Reward release** ([`RewardRelease`]): the share of the community reward pool released to
 //!   stakers and contributors per day.
 //! - **Fixed supply**: [`Config::MaxSupply`] is the 1,000,000,000 OPEN minted at genesis.
-//!   `try_state` checks that total issuance never exceeds it, and no pallet of the runtime
-//!   mints.
+//!   `try_state` checks that the *active* issuance never exceeds it. (The EVM pallet mints one
+//!   existential deposit into each new contract account and deactivates it at once: it can never
+//!   be spent and is burned with the contract, so total issuance may exceed the supply by those
+//!   deposits while active issuance cannot.)
 //! - **Contribution slash**: the share of a rejected contribution's deposit that is slashed is
 //!   kept by the Datanets pallet (its `set_reject_slash`, under the same governance origin) and
 //!   reported here through [`Config::ContributionSlash`].
@@ -197,14 +199,15 @@ impl<T: Config> Pallet<T> {
 			reward_release: RewardRelease::<T>::get(),
 			max_supply: T::MaxSupply::get(),
 			total_issuance: T::Currency::total_issuance(),
+			active_issuance: T::Currency::active_issuance(),
 		}
 	}
 
-	/// Invariants: the stored split is whole, and issuance is within the fixed supply. Run by
+	/// Invariants: the stored split is whole, and active issuance is within the fixed supply. Run by
 	/// `try_state`, by the pallet's tests after each test, and by the runtime's tests.
 	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 		ensure!(FeeSplitOf::<T>::get().is_whole(), "fee split does not sum to 100 %");
-		ensure!(T::Currency::total_issuance() <= T::MaxSupply::get(), "total issuance above the fixed supply");
+		ensure!(T::Currency::active_issuance() <= T::MaxSupply::get(), "active issuance above the fixed supply");
 		Ok(())
 	}
 }

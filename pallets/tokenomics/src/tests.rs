@@ -28,6 +28,7 @@ fn genesis_sets_the_defaults_and_the_supply_is_whole() {
 				reward_release: Perbill::from_parts(500_000),
 				max_supply: SUPPLY,
 				total_issuance: SUPPLY,
+				active_issuance: SUPPLY,
 			}
 		);
 		assert!(FeeSplit::DEFAULT.is_whole());
@@ -110,5 +111,19 @@ fn try_state_catches_issuance_above_the_fixed_supply() {
 		assert_ok!(<Balances as Mutate<AccountId>>::mint_into(&BOB, 1));
 		assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), SUPPLY + 1);
 		assert!(Tokenomics::do_try_state().is_err());
+	});
+}
+
+#[test]
+fn deactivated_funds_do_not_count_against_the_supply() {
+	use frame::token::fungible::Unbalanced;
+	new_test_ext().execute_with(|| {
+		// What the EVM pallet does for a new contract account: mint an existential deposit and
+		// deactivate it.
+		assert_ok!(<Balances as Mutate<AccountId>>::mint_into(&BOB, 1));
+		<Balances as Unbalanced<AccountId>>::deactivate(1);
+		assert_eq!(Tokenomics::parameters().total_issuance, SUPPLY + 1);
+		assert_eq!(Tokenomics::parameters().active_issuance, SUPPLY);
+		assert_ok!(Tokenomics::do_try_state());
 	});
 }

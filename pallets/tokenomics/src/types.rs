@@ -79,6 +79,8 @@ pub struct Parameters<Balance> {
 	pub reward_release: Perbill,
 	/// The fixed supply.
 	pub max_supply: Balance,
-	/// Total issuance now (never above `max_supply`).
+	/// Total issuance now, including deactivated funds (contract accounts' existential deposits).
 	pub total_issuance: Balance,
+	/// Active issuance now: what can be spent or voted with; never above `max_supply`.
+	pub active_issuance: Balance,
 }

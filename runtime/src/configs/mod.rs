@@ -327,8 +327,8 @@ impl pallet_datanets::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	/// Root until OpenGov arrives (tokenomics and governance issue).
-	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	/// Root or the economic-parameters track.
+	type GovernanceOrigin = crate::governance::EconomicParametersOrigin;
 	type SlashBeneficiary = DatanetsSlashBeneficiary;
 	type DatanetDeposit = DatanetDeposit;
 	type MinContributionDeposit = MinContributionDeposit;
@@ -388,8 +388,8 @@ impl polkadot_sdk::frame_support::traits::Get<polkadot_sdk::sp_runtime::Perbill>
 impl pallet_tokenomics::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
-	/// Root until OpenGov's economic-parameters track arrives.
-	type ParamsOrigin = frame_system::EnsureRoot<AccountId>;
+	/// Root or the economic-parameters track.
+	type ParamsOrigin = crate::governance::EconomicParametersOrigin;
 	type ContributionSlash = DatanetsRejectSlash;
 	type MaxSupply = MaxSupply;
 	type WeightInfo = pallet_tokenomics::weights::SubstrateWeight<Runtime>;
