@@ -3,24 +3,9 @@
 // changes the fee split, from preimage to enactment, on the dev chain's short tracks.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startDevChain } from '../lib/chain.mjs';
+import { OPEN, send as sendTx, startDevApi } from '../lib/substrate.mjs';
 
-const OPEN = 10n ** 18n;
-
-/** Sends `tx` and resolves with its events once in a block; rejects on a dispatch error. */
-function send(api, tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        const e = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : dispatchError;
-        reject(new Error(`${tx.method.section}.${tx.method.method}: ${e.section ?? ''}.${e.name ?? e.toString()}`));
-      } else if (status.isInBlock || status.isFinalized) resolve(events);
-    }).catch(reject);
-  });
-}
+const send = (api, tx, signer) => sendTx(api, tx, signer, { rejectOnError: true });
 
 async function waitFor(check, what, timeoutMs = 90_000) {
   const end = Date.now() + timeoutMs;
@@ -33,18 +18,15 @@ async function waitFor(check, what, timeoutMs = 90_000) {
 }
 
 describe('OpenGov', () => {
-  let chain, api, keyring;
+  let dev, api, keyring;
 
   before(async () => {
-    await cryptoWaitReady();
-    chain = await startDevChain();
-    api = await ApiPromise.create({ provider: new WsProvider(chain.wsUrl), noInitWarn: true });
-    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    dev = await startDevApi();
+    ({ api, keyring } = dev);
   });
 
   after(async () => {
-    await api?.disconnect();
-    await chain?.stop();
+    await dev?.stop();
   });
 
   it('has every metadata path polkadot-js Apps reads for its Governance pages', () => {

@@ -1,26 +1,18 @@
 // Substrate RPC end to end with @polkadot/api, the library polkadot-js Apps is built on.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startDevChain } from '../lib/chain.mjs';
-
-const OPEN = 10n ** 18n;
+import { OPEN, startDevApi } from '../lib/substrate.mjs';
 
 describe('Substrate RPC', () => {
-  let chain, api, keyring;
+  let dev, chain, api, keyring;
 
   before(async () => {
-    await cryptoWaitReady();
-    chain = await startDevChain();
-    api = await ApiPromise.create({ provider: new WsProvider(chain.wsUrl), noInitWarn: true });
-    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    dev = await startDevApi();
+    ({ chain, api, keyring } = dev);
   });
 
   after(async () => {
-    await api?.disconnect();
-    await chain?.stop();
+    await dev?.stop();
   });
 
   it('reports OPEN in system_properties, consistent with the runtime', async () => {

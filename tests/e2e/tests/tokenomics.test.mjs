@@ -2,12 +2,9 @@
 // audit them, the parameters through the runtime API, and who may change them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, encodeAddress } from '@polkadot/util-crypto';
-import { startDevChain } from '../lib/chain.mjs';
+import { encodeAddress } from '@polkadot/util-crypto';
+import { OPEN, send as sendTx, startDevApi } from '../lib/substrate.mjs';
 
-const OPEN = 10n ** 18n;
 const MONTH = 30 * 14_400;
 const BILLION = 1_000_000_000n * OPEN;
 
@@ -18,27 +15,18 @@ function poolAddress(id) {
   return encodeAddress(raw, 42);
 }
 
-function send(tx, signer) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events }) => {
-      if (status.isInBlock || status.isFinalized) resolve(events);
-    }).catch(reject);
-  });
-}
 
 describe('Tokenomics', () => {
-  let chain, api, keyring;
+  let dev, api, keyring;
+  const send = (tx, signer) => sendTx(api, tx, signer);
 
   before(async () => {
-    await cryptoWaitReady();
-    chain = await startDevChain();
-    api = await ApiPromise.create({ provider: new WsProvider(chain.wsUrl), noInitWarn: true });
-    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+    dev = await startDevApi();
+    ({ api, keyring } = dev);
   });
 
   after(async () => {
-    await api?.disconnect();
-    await chain?.stop();
+    await dev?.stop();
   });
 
   it('allocates the fixed supply to the five pools with the published vesting', async () => {
