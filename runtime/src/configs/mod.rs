@@ -315,12 +315,6 @@ parameter_types! {
 	pub const DatanetDeposit: Balance = 10 * OPEN;
 	/// The smallest per-contribution deposit an owner may ask for.
 	pub const MinContributionDeposit: Balance = deposit(1, 256);
-	/// Receives slashed deposits: the account `pallet-treasury` will use (`py/trsry`), so the
-	/// funds are there when governance adds the treasury.
-	pub DatanetsSlashBeneficiary: AccountId =
-		polkadot_sdk::sp_runtime::traits::AccountIdConversion::into_account_truncating(
-			&polkadot_sdk::frame_support::PalletId(*b"py/trsry"),
-		);
 }
 
 impl pallet_datanets::Config for Runtime {
@@ -329,7 +323,8 @@ impl pallet_datanets::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	/// Root or the economic-parameters track.
 	type GovernanceOrigin = crate::governance::EconomicParametersOrigin;
-	type SlashBeneficiary = DatanetsSlashBeneficiary;
+	/// Slashed deposits go to the treasury.
+	type SlashBeneficiary = crate::governance::TreasuryAccount;
 	type DatanetDeposit = DatanetDeposit;
 	type MinContributionDeposit = MinContributionDeposit;
 	/// 1 MiB per chunk: three chunks fit in a block's normal share (3.75 MiB).

@@ -163,7 +163,7 @@ impl pallet_whitelist::Config for Runtime {
 }
 
 parameter_types! {
-	/// The treasury's pallet id: its account (`py/trsry`) already receives the datanets slashes.
+	/// The treasury's pallet id; its account (`py/trsry`) also receives the datanets slashes.
 	pub const TreasuryPalletId: PalletId = PalletId(*b"py/trsry");
 	pub TreasuryAccount: AccountId = TreasuryPalletId::get().into_account_truncating();
 	pub const SpendPeriod: BlockNumber = 6 * DAYS;
