@@ -1,8 +1,9 @@
 //! Genesis presets of the OpenLedger runtime.
 //!
-//! - `development`: one validator (Alice), Alice is sudo, governance tracks of a few blocks.
-//!   Used by `openledger-node --dev`.
-//! - `local_testnet`: two validators (Alice and Bob), no sudo, production governance tracks.
+//! - `development`: one validator (Alice, bonded), Alice is sudo, governance tracks of a few
+//!   blocks, 100-block sessions. Used by `openledger-node --dev`.
+//! - `local_testnet`: two validators (Alice and Bob, each bonded with
+//!   [`CANDIDACY_BOND`]), no sudo, production governance tracks, hour-long sessions.
 //!
 //! Both make Alice, Bob and Charlie the technical committee.
 //!
@@ -21,8 +22,11 @@
 
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, OPEN},
-	AccountId, Balance, BalancesConfig, BlockNumber, Runtime, RuntimeGenesisConfig,
-	TechnicalCommitteeConfig, VestingConfig,
+	opaque::SessionKeys,
+	validators::{CANDIDACY_BOND, PRODUCTION_SESSION_LENGTH},
+	AccountId, Balance, BalancesConfig, BlockNumber, CollatorSelectionConfig, Runtime,
+	RuntimeGenesisConfig, SessionConfig, TechnicalCommitteeConfig, ValidatorsConfig,
+	VestingConfig,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -132,12 +136,19 @@ pub fn dev_accounts() -> Vec<AccountId> {
 }
 
 /// Genesis balances: every pool of [`allocation::POOLS`]; [`DEV_ENDOWMENT`] for each endowed
-/// account and the existential deposit for revive's and the treasury's pallet accounts (which
-/// those pallets would otherwise mint at genesis), all taken out of the ecosystem pool, so the
-/// balances sum to exactly [`TOTAL_SUPPLY`](crate::currency::TOTAL_SUPPLY).
+/// account and the existential deposit for revive's, the treasury's and the validator pot's
+/// pallet accounts (which those pallets would otherwise mint at genesis), all taken out of the
+/// ecosystem pool, so the balances sum to exactly [`TOTAL_SUPPLY`](crate::currency::TOTAL_SUPPLY).
 pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	let count = Balance::try_from(endowed.len()).unwrap_or(Balance::MAX);
-	let carved = DEV_ENDOWMENT.saturating_mul(count).saturating_add(EXISTENTIAL_DEPOSIT.saturating_mul(2));
+	let pallet_accounts = [
+		pallet_revive::Pallet::<Runtime>::account_id(),
+		crate::governance::TreasuryAccount::get(),
+		pallet_collator_selection::Pallet::<Runtime>::account_id(),
+	];
+	let carved = DEV_ENDOWMENT
+		.saturating_mul(count)
+		.saturating_add(EXISTENTIAL_DEPOSIT.saturating_mul(pallet_accounts.len() as Balance));
 	allocation::POOLS
 		.iter()
 		.map(|pool| {
@@ -146,10 +157,7 @@ pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 			(pool.account(), amount)
 		})
 		.chain(endowed.iter().cloned().map(|who| (who, DEV_ENDOWMENT)))
-		.chain([
-			(pallet_revive::Pallet::<Runtime>::account_id(), EXISTENTIAL_DEPOSIT),
-			(crate::governance::TreasuryAccount::get(), EXISTENTIAL_DEPOSIT),
-		])
+		.chain(pallet_accounts.into_iter().map(|who| (who, EXISTENTIAL_DEPOSIT)))
 		.collect()
 }
 
@@ -171,20 +179,30 @@ struct Governance {
 }
 
 fn testnet_genesis(
-	initial_authorities: Vec<(AuraId, GrandpaId)>,
+	validators: Vec<Validator>,
+	session_length: BlockNumber,
 	governance: Governance,
 	endowed: Vec<AccountId>,
 ) -> Value {
 	let mut patch = build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig { balances: genesis_balances(&endowed) },
 		vesting: VestingConfig { vesting: genesis_vesting() },
-		aura: pallet_aura::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+		// Aura's and GRANDPA's authorities come from the session keys.
+		session: SessionConfig {
+			keys: validators
+				.iter()
+				.map(|v| (v.account.clone(), v.account.clone(), v.keys.clone()))
+				.collect::<Vec<_>>(),
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: initial_authorities.iter().map(|x| (x.1.clone(), 1)).collect::<Vec<_>>(),
+		collator_selection: CollatorSelectionConfig {
+			candidacy_bond: CANDIDACY_BOND,
+			desired_candidates: <<Runtime as pallet_collator_selection::Config>::MaxCandidates as frame_support::traits::Get<u32>>::get(),
 		},
-		origins: crate::governance::origins::GenesisConfig { fast_tracks: governance.fast_tracks },
+		validators: ValidatorsConfig {
+			session_length,
+			candidates: validators.iter().map(|v| v.account.clone()).collect::<Vec<_>>(),
+		},
+	origins: crate::governance::origins::GenesisConfig { fast_tracks: governance.fast_tracks },
 		technical_committee: TechnicalCommitteeConfig { members: governance.technical_committee },
 	});
 	// Without sudo the preset leaves the key out entirely (no `sudo` section at all).
@@ -199,16 +217,32 @@ fn dev_technical_committee() -> Vec<AccountId> {
 	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie].iter().map(|k| k.to_account_id()).collect()
 }
 
-/// The Aura (sr25519) and GRANDPA (ed25519) keys of a development validator, derived from the
-/// same well-known seed (`//Alice`, `//Bob`), as `--alice` / `--bob` insert them.
-fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(AuraId::from(aura.public()), GrandpaId::from(grandpa.public()))
+/// A validator bonded at genesis: its account and session keys.
+struct Validator {
+	account: AccountId,
+	keys: SessionKeys,
 }
+
+/// A development validator: the account and the Aura (sr25519) and GRANDPA (ed25519) keys of
+/// the same well-known seed (`//Alice`, `//Bob`), as `--alice` / `--bob` insert them.
+fn dev_validator(sr25519: Sr25519Keyring, ed25519: Ed25519Keyring) -> Validator {
+	Validator {
+		account: sr25519.to_account_id(),
+		keys: SessionKeys {
+			aura: AuraId::from(sr25519.public()),
+			grandpa: GrandpaId::from(ed25519.public()),
+		},
+	}
+}
+
+/// Session length of the development chain: 100 blocks (under two minutes of 1-second blocks).
+pub const DEV_SESSION_LENGTH: BlockNumber = 100;
 
 /// The `development` preset: one validator, Alice.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
-		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		DEV_SESSION_LENGTH,
 		Governance {
 			sudo: Some(Sr25519Keyring::Alice.to_account_id()),
 			fast_tracks: true,
@@ -218,13 +252,12 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// The `local_testnet` preset: two validators, Alice and Bob.
+/// The `local_testnet` preset: two validators, Alice and Bob, bonded at genesis; hour-long
+/// sessions.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
-		vec![
-			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
-			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
-		],
+		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice), dev_validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob)],
+		PRODUCTION_SESSION_LENGTH,
 		Governance { sudo: None, fast_tracks: false, technical_committee: dev_technical_committee() },
 		dev_accounts(),
 	)

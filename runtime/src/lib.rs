@@ -4,7 +4,8 @@
 //!
 //! - **OPEN**, the native token: 18 decimals, a fixed supply of exactly 1,000,000,000 OPEN minted
 //!   at genesis (see [`currency`] and [`genesis_config_presets`]).
-//! - **Consensus**: Aura block production and GRANDPA finality for the validator set.
+//! - **Consensus**: Aura block production and GRANDPA finality; validators bond OPEN to be
+//!   candidates and rotate per session (see [`validators`]).
 //! - **EVM**: `pallet-revive` (named `Revive`) with EVM bytecode enabled, so Solidity contracts
 //!   deploy unchanged and Ethereum tools talk to the chain through `openledger-eth-rpc`. The EVM
 //!   chain id is [`EVM_CHAIN_ID`].
@@ -13,6 +14,7 @@
 //! runtime APIs in `apis.rs`, genesis presets in [`genesis_config_presets`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![recursion_limit = "256"]
 
 // Make the WASM binary available.
 #[cfg(feature = "std")]
@@ -35,6 +37,7 @@ mod apis;
 pub mod configs;
 pub mod governance;
 pub mod genesis_config_presets;
+pub mod validators;
 
 use alloc::vec::Vec;
 use polkadot_sdk::{
@@ -220,14 +223,6 @@ mod runtime {
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp::Pallet<Runtime>;
 
-	/// Aura block production: validators author blocks in turn, one slot each.
-	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura::Pallet<Runtime>;
-
-	/// GRANDPA finality.
-	#[runtime::pallet_index(3)]
-	pub type Grandpa = pallet_grandpa::Pallet<Runtime>;
-
 	/// OPEN balances.
 	#[runtime::pallet_index(10)]
 	pub type Balances = pallet_balances::Pallet<Runtime>;
@@ -243,6 +238,36 @@ mod runtime {
 	/// The fee split and the other economic parameters; the fixed-supply guard.
 	#[runtime::pallet_index(13)]
 	pub type Tokenomics = pallet_tokenomics::Pallet<Runtime>;
+
+	// Validators (see `validators`). Genesis and hooks run in pallet-index order, so these
+	// indices matter: Balances (10) exists before the bonds are reserved, the bonded candidates
+	// (15, 16) before the first session (17), and the author of a block is noted (14) against
+	// the validator set it was authored under, before the session rotates (17) and hands Aura
+	// and GRANDPA their new authorities.
+
+	/// The author of each block, as an account.
+	#[runtime::pallet_index(14)]
+	pub type Authorship = pallet_authorship::Pallet<Runtime>;
+
+	/// Validator candidacy with an OPEN bond; removal of idle validators.
+	#[runtime::pallet_index(15)]
+	pub type CollatorSelection = pallet_collator_selection::Pallet<Runtime>;
+
+	/// The session length and the validators bonded at genesis.
+	#[runtime::pallet_index(16)]
+	pub type Validators = validators::pallet_validators::Pallet<Runtime>;
+
+	/// Sessions: session keys and the validator set of each session.
+	#[runtime::pallet_index(17)]
+	pub type Session = pallet_session::Pallet<Runtime>;
+
+	/// Aura block production: validators author blocks in turn, one slot each.
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura::Pallet<Runtime>;
+
+	/// GRANDPA finality.
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa::Pallet<Runtime>;
 
 	/// Privileged calls during the chain's bootstrap (development networks only).
 	#[runtime::pallet_index(20)]

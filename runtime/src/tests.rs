@@ -8,6 +8,7 @@ use crate::{
 		allocation, dev_accounts, eth_account, get_preset, DEV_ENDOWMENT,
 		ETH_DEV_ADDRESSES, LOCAL_TESTNET_RUNTIME_PRESET,
 	},
+	validators::CANDIDACY_BOND,
 	*,
 };
 use codec::Encode;
@@ -93,11 +94,14 @@ fn genesis_supply_is_exactly_one_billion_open_in_every_preset() {
 			assert_eq!(sum, TOTAL_SUPPLY, "balances add up to the supply in {preset}");
 			assert_eq!(
 				frame_system::Account::<Runtime>::iter().count(),
-				accounts.len() + allocation::POOLS.len() + 2,
-				"dev accounts, the five pools, revive's and the treasury's pallet accounts"
+				accounts.len() + allocation::POOLS.len() + 3,
+				"dev accounts, the five pools, revive's, the treasury's and the validator pot's accounts"
 			);
+			let bonded = pallet_collator_selection::CandidateList::<Runtime>::get();
 			for who in &accounts {
-				assert_eq!(Balances::free_balance(who), DEV_ENDOWMENT);
+				let bond = if bonded.iter().any(|c| &c.who == who) { CANDIDACY_BOND } else { 0 };
+				assert_eq!(Balances::free_balance(who), DEV_ENDOWMENT - bond);
+				assert_eq!(Balances::reserved_balance(who), bond);
 			}
 		});
 	}
@@ -118,7 +122,7 @@ fn the_allocation_is_exactly_the_published_split_of_one_billion() {
 	assert_eq!(ids.len(), 5, "five distinct pool accounts");
 
 	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
-		let carved = DEV_ENDOWMENT * dev_accounts().len() as Balance + 2 * EXISTENTIAL_DEPOSIT;
+		let carved = DEV_ENDOWMENT * dev_accounts().len() as Balance + 3 * EXISTENTIAL_DEPOSIT;
 		for pool in allocation::POOLS {
 			let expected = if pool == allocation::ECOSYSTEM { pool.amount - carved } else { pool.amount };
 			assert_eq!(Balances::total_balance(&pool.account()), expected, "{}", pool.name);
@@ -203,6 +207,7 @@ fn only_root_changes_the_fee_split_and_it_must_be_whole() {
 #[test]
 fn presets_have_expected_validators_and_sudo() {
 	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(session_validators(), [Sr25519Keyring::Alice.to_account_id()].into());
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 1);
 		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
@@ -266,7 +271,11 @@ fn signed_transfer_pays_a_fee_to_the_block_author_and_keeps_the_supply() {
 			) if *who == bob && actual_fee == fee
 		)));
 		assert_eq!(Balances::free_balance(&charlie), DEV_ENDOWMENT + OPEN);
-		assert_eq!(Balances::free_balance(&alice), DEV_ENDOWMENT + fee, "author receives the fee");
+		assert_eq!(
+			Balances::free_balance(&alice),
+			DEV_ENDOWMENT - CANDIDACY_BOND + fee,
+			"author (a bonded validator) receives the fee"
+		);
 		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY, "fees move OPEN, never mint it");
 		assert_eq!(System::account_nonce(&bob), 1);
 	});
@@ -443,5 +452,151 @@ fn only_the_economic_track_or_root_changes_economic_parameters() {
 		let slash = RuntimeCall::Datanets(pallet_datanets::Call::set_reject_slash { share: Perbill::from_percent(20) });
 		assert_ok!(slash.dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
 		assert_eq!(Tokenomics::parameters().contribution_slash, Perbill::from_percent(20));
+	});
+}
+
+/// A local-testnet genesis with `session_length`-block sessions, and a keystore for generating
+/// session keys.
+fn local_with_sessions_of(session_length: BlockNumber) -> sp_io::TestExternalities {
+	use polkadot_sdk::sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+	let mut patch: Value =
+		serde_json::from_slice(&get_preset(&LOCAL_TESTNET_RUNTIME_PRESET.into()).unwrap()).unwrap();
+	merge(&mut patch, serde_json::json!({ "validators": { "sessionLength": session_length } }));
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+	ext
+}
+
+/// Runs the next block as a real one without extrinsics (`on_initialize`, the timestamp
+/// inherent, `on_finalize`), authored by `who`: its Aura slot is the next one that falls to
+/// `who`'s index in the session's validators.
+fn author_next_block(who: &AccountId) {
+	use polkadot_sdk::sp_runtime::traits::Hash as _;
+	let validators = pallet_session::Validators::<Runtime>::get();
+	let index = validators.iter().position(|v| v == who).expect("author is a validator") as u64;
+	let count = validators.len() as u64;
+	let mut slot = u64::from(pallet_aura::CurrentSlot::<Runtime>::get()) + 1;
+	while slot % count != index {
+		slot += 1;
+	}
+	let number = System::block_number() + 1;
+	let parent = frame_system::BlockHash::<Runtime>::get(number - 1);
+	let parent = if parent == Hash::default() { BlakeTwo256::hash(b"genesis") } else { parent };
+	let digest = Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
+	Executive::initialize_block(&Header::new(number, Default::default(), Default::default(), parent, digest));
+	assert_ok!(Timestamp::set(RuntimeOrigin::none(), slot * crate::time::SLOT_DURATION));
+	Executive::finalize_block();
+	assert_eq!(pallet_collator_selection::LastAuthoredBlock::<Runtime>::get(who), number);
+}
+
+fn session_validators() -> std::collections::BTreeSet<AccountId> {
+	pallet_session::Validators::<Runtime>::get().into_iter().collect()
+}
+
+#[test]
+fn local_testnet_starts_with_alice_and_bob_bonded_and_their_keys_as_authorities() {
+	use polkadot_sdk::sp_runtime::traits::Zero;
+	ext_for(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let (alice, bob) = (Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id());
+		let candidates = pallet_collator_selection::CandidateList::<Runtime>::get();
+		assert_eq!(
+			candidates.iter().map(|c| (c.who.clone(), c.deposit)).collect::<Vec<_>>(),
+			vec![(alice.clone(), CANDIDACY_BOND), (bob.clone(), CANDIDACY_BOND)]
+		);
+		assert!(pallet_collator_selection::Invulnerables::<Runtime>::get().is_empty(), "everyone is bonded");
+		assert_eq!(pallet_collator_selection::CandidacyBond::<Runtime>::get(), CANDIDACY_BOND);
+		assert_eq!(session_validators(), [alice.clone(), bob.clone()].into());
+		let aura: std::collections::BTreeSet<_> = pallet_aura::Authorities::<Runtime>::get().into_iter().collect();
+		assert_eq!(aura, [Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()].into());
+		assert_eq!(crate::validators::SessionLength::get(), crate::time::HOURS);
+		// The pot exists (its existential deposit was carved from the ecosystem pool).
+		let pot = pallet_collator_selection::Pallet::<Runtime>::account_id();
+		assert_eq!(Balances::free_balance(&pot), EXISTENTIAL_DEPOSIT);
+		assert!(!Balances::free_balance(&pot).is_zero());
+	});
+}
+
+#[test]
+fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_removed() {
+	use polkadot_sdk::{pallet_collator_selection::Error as SelectionError, pallet_session::Error as SessionError};
+	local_with_sessions_of(10).execute_with(|| {
+		let [alice, bob, charlie, dave] = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.map(|k| k.to_account_id());
+		assert_eq!(crate::validators::KickThreshold::get(), 20);
+		author_next_block(&alice);
+
+		// Charlie's node generates keys with a proof that Charlie holds them
+		// (`author_rotateKeysWithOwner`); a wrong proof and an unkeyed candidate are refused.
+		let generated = opaque::SessionKeys::generate(&charlie.encode(), None);
+		let (keys, proof) = (generated.keys, generated.proof.encode());
+		let set_keys = |who: &AccountId, proof: Vec<u8>| {
+			Session::set_keys(RuntimeOrigin::signed(who.clone()), keys.clone(), proof)
+		};
+		assert_eq!(set_keys(&charlie, vec![]), Err(SessionError::<Runtime>::InvalidProof.into()));
+		assert_eq!(set_keys(&dave, proof.clone()), Err(SessionError::<Runtime>::InvalidProof.into()));
+		assert_eq!(
+			CollatorSelection::register_as_candidate(RuntimeOrigin::signed(dave.clone())).map_err(|e| e.error),
+			Err(SelectionError::<Runtime>::ValidatorNotRegistered.into())
+		);
+		assert_ok!(set_keys(&charlie, proof));
+		assert_ok!(CollatorSelection::register_as_candidate(RuntimeOrigin::signed(charlie.clone())));
+		assert_eq!(
+			Balances::reserved_balance(&charlie),
+			CANDIDACY_BOND + crate::validators::SessionKeyDeposit::get()
+		);
+
+		// Sessions rotate at blocks 10, 20, …; a set chosen at one rotation starts at the next.
+		while System::block_number() < 19 {
+			let author = if System::block_number() % 2 == 0 { &alice } else { &bob };
+			author_next_block(author);
+		}
+		assert_eq!(pallet_session::CurrentIndex::<Runtime>::get(), 1);
+		assert_eq!(session_validators(), [alice.clone(), bob.clone()].into());
+		assert!(pallet_session::QueuedKeys::<Runtime>::get().iter().any(|(v, _)| v == &charlie));
+		author_next_block(&alice); // block 20: session 2, Charlie validates
+		assert_eq!(pallet_session::CurrentIndex::<Runtime>::get(), 2);
+		assert_eq!(session_validators(), [alice.clone(), bob.clone(), charlie.clone()].into());
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 3);
+		assert!(pallet_aura::Authorities::<Runtime>::get().contains(&keys.aura));
+		assert_eq!(pallet_grandpa::Pallet::<Runtime>::grandpa_authorities().len(), 3);
+		author_next_block(&charlie);
+
+		// Bob stops authoring (last block 19). At the boundary where his last block is a full
+		// kick threshold (20 blocks) old, he is removed and his bond returned; the set without
+		// him starts a session later.
+		let mut kicked_at = None;
+		while System::block_number() < 50 {
+			let author = if System::block_number() % 2 == 0 { &alice } else { &charlie };
+			author_next_block(author);
+			if System::events().iter().any(|r| {
+				r.event == RuntimeEvent::CollatorSelection(pallet_collator_selection::Event::CandidateRemoved {
+					account_id: bob.clone(),
+				})
+			}) {
+				kicked_at = Some(System::block_number());
+			}
+		}
+		assert_eq!(kicked_at, Some(40), "removed at the first session boundary 20 blocks after block 19");
+		assert_eq!(Balances::reserved_balance(&bob), 0, "bond returned");
+		assert_eq!(session_validators(), [alice.clone(), charlie.clone()].into());
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
+		assert!(pallet_collator_selection::CandidateList::<Runtime>::get().iter().all(|c| c.who != bob));
+
+		// Leaving returns the bond; the last eligible validators are never removed for idling.
+		assert_ok!(CollatorSelection::leave_intent(RuntimeOrigin::signed(charlie.clone())));
+		assert_eq!(Balances::reserved_balance(&charlie), crate::validators::SessionKeyDeposit::get());
+		for _ in 0..60 {
+			author_next_block(&alice);
+		}
+		assert_eq!(session_validators(), [alice.clone()].into());
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY, "validator set changes mint nothing");
 	});
 }

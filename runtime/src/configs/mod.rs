@@ -11,7 +11,7 @@ use polkadot_sdk::{
 		derive_impl, parameter_types,
 		traits::{
 			fungible::{Balanced, Credit},
-			ConstBool, ConstU32, ConstU64, ConstU8, FindAuthor, Imbalance, OnUnbalanced,
+			ConstBool, ConstU32, ConstU64, ConstU8, Imbalance, OnUnbalanced,
 			VariantCountOf,
 		},
 		weights::{
@@ -23,7 +23,7 @@ use polkadot_sdk::{
 		},
 	},
 	frame_system::{self, limits::BlockWeights, EnsureSigned},
-	pallet_aura, pallet_balances, pallet_grandpa,
+	pallet_aura, pallet_authorship, pallet_balances, pallet_grandpa,
 	pallet_revive::{
 		self,
 		evm::{
@@ -36,7 +36,7 @@ use polkadot_sdk::{
 	pallet_transaction_payment::{self, ConstFeeMultiplier, FungibleAdapter, Multiplier},
 	pallet_utility, pallet_vesting,
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
-	sp_runtime::{traits::One, ConsensusEngineId, FixedU128, Perbill},
+	sp_runtime::{traits::One, FixedU128, Perbill},
 	sp_version::RuntimeVersion,
 };
 
@@ -103,7 +103,8 @@ impl frame_system::Config for Runtime {
 }
 
 parameter_types! {
-	/// The most validators Aura and GRANDPA track.
+	/// The most validators Aura and GRANDPA track: the most candidates plus invulnerables of
+	/// `validators`.
 	pub const MaxAuthorities: u32 = 100;
 }
 
@@ -159,20 +160,6 @@ impl pallet_balances::Config for Runtime {
 	type DoneSlashHandler = ();
 }
 
-/// The block author, as an account: Aura authorities are sr25519 keys, whose account id is the
-/// public key itself.
-pub struct AuraAccountAuthor;
-
-impl FindAuthor<AccountId> for AuraAccountAuthor {
-	fn find_author<'a, I>(digests: I) -> Option<AccountId>
-	where
-		I: 'a + IntoIterator<Item = (ConsensusEngineId, &'a [u8])>,
-	{
-		let authority = pallet_aura::AuraAuthorId::<Runtime>::find_author(digests)?;
-		Some(AccountId::from(authority.into_inner()))
-	}
-}
-
 /// Transaction fees and tips go to the author of the block that includes them.
 ///
 /// Nothing is minted: the credit is the fee withdrawn from the payer. When no author can be
@@ -190,9 +177,7 @@ impl OnUnbalanced<Credit<AccountId, Balances>> for FeesToAuthor {
 	}
 
 	fn on_nonzero_unbalanced(amount: Credit<AccountId, Balances>) {
-		let digest = System::digest();
-		let pre_runtime = digest.logs().iter().filter_map(|d| d.as_pre_runtime());
-		if let Some(author) = AuraAccountAuthor::find_author(pre_runtime) {
+		if let Some(author) = pallet_authorship::Pallet::<Runtime>::author() {
 			// If the author cannot receive it (below the existential deposit), it is burned.
 			let _ = Balances::resolve(&author, amount);
 		}
@@ -290,7 +275,7 @@ impl pallet_revive::Config for Runtime {
 	/// The datanets precompile at 0x…044E0000 (see `precompiles.rs`).
 	type Precompiles =
 		(crate::precompiles::DatanetsPrecompile<Runtime>, crate::precompiles::TokenomicsPrecompile<Runtime>);
-	type FindAuthor = AuraAccountAuthor;
+	type FindAuthor = <Runtime as pallet_authorship::Config>::FindAuthor;
 	type DepositPerByte = DepositPerByte;
 	type DepositPerItem = DepositPerItem;
 	type DepositPerChildTrieItem = DepositPerChildTrieItem;

@@ -1,15 +1,29 @@
-// Two validators (Alice and Bob) on the `local` chain: Aura authors blocks, GRANDPA finalizes them.
-import { after, describe, it } from 'node:test';
+// A local validator network on the `local_testnet` genesis (Alice and Bob bonded), with 5-block
+// sessions so that set changes happen within a test:
+//  1. Alice and Bob author blocks with Aura and finalize them with GRANDPA.
+//  2. A third node generates session keys (`author_rotateKeysWithOwner`), Charlie sets them
+//     (`session.setKeys`) and bonds (`collatorSelection.registerAsCandidate`); after the session
+//     change Charlie's node authors blocks and GRANDPA (which now needs all three) finalizes them.
+//  3. Charlie's node stops; at a session boundary Charlie is removed as idle and leaves the set.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { NODE_BIN } from '../lib/chain.mjs';
+import { OPEN, send } from '../lib/substrate.mjs';
 
+const SESSION_LENGTH = 5;
 const ALICE_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000001';
 const ALICE_PEER_ID = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp';
 const BOB_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000002';
+const CHARLIE_NODE_KEY = '0000000000000000000000000000000000000000000000000000000000000003';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function rpc(port, method, params = []) {
   const res = await fetch(`http://127.0.0.1:${port}`, {
@@ -17,74 +31,143 @@ async function rpc(port, method, params = []) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   });
-  return (await res.json()).result;
+  const body = await res.json();
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result;
 }
 
 async function finalizedNumber(port) {
   const hash = await rpc(port, 'chain_getFinalizedHead');
-  const header = await rpc(port, 'chain_getHeader', [hash]);
-  return parseInt(header.number, 16);
+  return parseInt((await rpc(port, 'chain_getHeader', [hash])).number, 16);
 }
 
-describe('local two-validator network', () => {
-  const procs = [];
-  const base = 24000 + (process.pid % 1000) * 4;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openledger-net-'));
+/** Polls `fn` every 2 s until it returns a truthy value (returned) or `ms` pass. */
+async function until(what, ms, fn) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(2000);
+  }
+  throw new Error(`timed out after ${ms / 1000} s waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
 
-  after(async () => {
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 1000));
-    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+describe('validators on a local network', () => {
+  const procs = {};
+  const base = 24000 + (process.pid % 1000) * 6;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openledger-net-'));
+  const spec = path.join(dir, 'local-short-sessions.json');
+  const port = { alice: base + 1, bob: base + 3, charlie: base + 5 };
+  let api, keyring;
+
+  const start = (name, p2p, rpcPort, extra) => {
+    const log = fs.openSync(path.join(dir, `${name}.log`), 'w');
+    procs[name] = spawn(
+      NODE_BIN,
+      [
+        '--chain', spec, '--validator',
+        '--base-path', path.join(dir, name),
+        '--port', String(p2p), '--rpc-port', String(rpcPort),
+        '--no-prometheus', '--no-telemetry', '--no-mdns',
+        ...extra,
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+  };
+  const bootnode = ['--bootnodes', `/ip4/127.0.0.1/tcp/${base}/p2p/${ALICE_PEER_ID}`];
+  const authorOf = async (hash) => (await api.derive.chain.getHeader(hash)).author?.toString();
+  const atBest = async () => api.at(await api.rpc.chain.getBlockHash());
+
+  before(async () => {
+    // The `local` chain exactly as shipped, except for 5-block sessions (genesis state). Edited
+    // as text: the spec's u128 balances do not survive a round trip through JS numbers.
+    const text = execFileSync(NODE_BIN, ['build-spec', '--chain', 'local'], {
+      maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8',
+    });
+    const patch = JSON.parse(text).genesis.runtimeGenesis.patch;
+    assert.equal(patch.validators.candidates.length, 2, 'local_testnet bonds Alice and Bob');
+    assert.equal(patch.validators.sessionLength, 600, 'hour-long sessions as shipped');
+    const edited = text.replace(/"sessionLength": 600\b/, `"sessionLength": ${SESSION_LENGTH}`);
+    assert.notEqual(edited, text);
+    fs.writeFileSync(spec, edited);
+    await cryptoWaitReady();
+    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   });
 
-  it('authors blocks with Aura and finalizes them with GRANDPA', async () => {
-    const start = (name, p2p, rpcPort, extra) => {
-      const log = fs.openSync(path.join(dir, `${name}.log`), 'w');
-      const p = spawn(
-        NODE_BIN,
-        [
-          '--chain', 'local', `--${name}`, '--validator',
-          '--base-path', path.join(dir, name),
-          '--port', String(p2p), '--rpc-port', String(rpcPort),
-          '--no-prometheus', '--no-telemetry', '--no-mdns',
-          ...extra,
-        ],
-        { stdio: ['ignore', log, log] },
-      );
-      procs.push(p);
-      return p;
-    };
-    start('alice', base, base + 1, ['--node-key', ALICE_NODE_KEY]);
-    start('bob', base + 2, base + 3, [
-      '--node-key', BOB_NODE_KEY,
-      '--bootnodes', `/ip4/127.0.0.1/tcp/${base}/p2p/${ALICE_PEER_ID}`,
-    ]);
+  after(async () => {
+    if (api) await api.disconnect();
+    for (const p of Object.values(procs)) if (p.exitCode === null) p.kill('SIGINT');
+    await sleep(1000);
+    for (const p of Object.values(procs)) if (p.exitCode === null) p.kill('SIGKILL');
+  });
 
-    const deadline = Date.now() + 120_000;
-    let aliceFinal = 0, bobFinal = 0, peers = 0;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 2000));
-      try {
-        aliceFinal = await finalizedNumber(base + 1);
-        bobFinal = await finalizedNumber(base + 3);
-        peers = (await rpc(base + 1, 'system_health')).peers;
-      } catch {
-        continue;
-      }
-      if (aliceFinal >= 2 && bobFinal >= 2) break;
-    }
-    assert.equal(peers, 1, `alice sees bob (logs in ${dir})`);
-    assert.ok(aliceFinal >= 2 && bobFinal >= 2,
-      `GRANDPA finalized blocks on both nodes: alice ${aliceFinal}, bob ${bobFinal} (logs in ${dir})`);
+  it('Alice and Bob author blocks with Aura and finalize them with GRANDPA', async () => {
+    start('alice', base, port.alice, ['--alice', '--node-key', ALICE_NODE_KEY]);
+    start('bob', base + 2, port.bob, ['--bob', '--node-key', BOB_NODE_KEY, ...bootnode]);
+    await until(`finality on both nodes (logs in ${dir})`, 120_000, async () =>
+      (await finalizedNumber(port.alice)) >= 2 && (await finalizedNumber(port.bob)) >= 2);
+    assert.equal((await rpc(port.alice, 'system_health')).peers, 1, 'alice sees bob');
 
-    // Both validators authored: the authors of the first blocks alternate between two keys.
+    api = await ApiPromise.create({ provider: new WsProvider(`ws://127.0.0.1:${port.alice}`), noInitWarn: true });
+    const [alice, bob] = ['//Alice', '//Bob'].map((s) => keyring.addFromUri(s).address);
     const authors = new Set();
-    for (let n = 1; n <= Math.min(aliceFinal, 4); n++) {
-      const hash = await rpc(base + 1, 'chain_getBlockHash', [n]);
-      const header = await rpc(base + 1, 'chain_getHeader', [hash]);
-      const aura = header.digest.logs.find((l) => l.startsWith('0x0661757261'));
-      if (aura) authors.add(parseInt(aura.slice(14, 30).match(/../g).reverse().join(''), 16) % 2);
-    }
-    assert.equal(authors.size, 2, 'blocks from both Alice and Bob');
+    for (let n = 1; n <= 4; n++) authors.add(await authorOf(await api.rpc.chain.getBlockHash(n)));
+    assert.deepEqual([...authors].sort(), [alice, bob].sort(), 'both bonded validators author');
+    const candidates = (await api.query.collatorSelection.candidateList()).map((c) => c.who.toString());
+    assert.deepEqual(candidates.sort(), [alice, bob].sort());
+    assert.equal((await api.query.collatorSelection.candidacyBond()).toBigInt(), 10_000n * OPEN);
+    assert.equal((await api.query.system.account(alice)).data.reserved.toBigInt(), 10_000n * OPEN);
+  });
+
+  it('a third node bonds, sets its keys, and authors after the session change', async () => {
+    // No --charlie: the node has no keys until it generates them below.
+    start('charlie', base + 4, port.charlie, ['--node-key', CHARLIE_NODE_KEY, ...bootnode]);
+    const charlie = keyring.addFromUri('//Charlie');
+    // Keys are generated in Charlie's node's keystore, with a proof that they belong to Charlie.
+    const generated = await until('charlie node RPC', 60_000, () =>
+      rpc(port.charlie, 'author_rotateKeysWithOwner', [`0x${Buffer.from(charlie.publicKey).toString('hex')}`]));
+    assert.ok(generated.keys && generated.proof, 'keys and ownership proof');
+    await send(api, api.tx.session.setKeys(generated.keys, generated.proof), charlie, { rejectOnError: true });
+    const events = await send(api, api.tx.collatorSelection.registerAsCandidate(), charlie, { rejectOnError: true });
+    assert.ok(events.some(({ event }) => event.section === 'collatorSelection' && event.method === 'CandidateAdded'));
+    const registeredAt = (await api.rpc.chain.getHeader()).number.toNumber();
+
+    // The set chosen at the next session boundary starts one session later.
+    await until('charlie in the session validators', 4 * SESSION_LENGTH * 6000 + 30_000, async () =>
+      (await (await atBest()).query.session.validators()).some((v) => v.toString() === charlie.address));
+    const charlieBlock = await until('a block authored by charlie', 60_000, async () => {
+      const head = await api.rpc.chain.getHeader();
+      for (let n = head.number.toNumber(); n > registeredAt; n--) {
+        const hash = await api.rpc.chain.getBlockHash(n);
+        if ((await authorOf(hash)) === charlie.address) return n;
+      }
+      return null;
+    });
+    // With three validators GRANDPA needs all three votes: Charlie's node votes too.
+    await until(`finality past charlie's block ${charlieBlock} (logs in ${dir})`, 90_000, async () =>
+      (await finalizedNumber(port.alice)) >= charlieBlock + SESSION_LENGTH);
+  });
+
+  it('a validator that stops producing blocks is removed at a session boundary', async () => {
+    const charlie = keyring.addFromUri('//Charlie').address;
+    const isCandidate = async () =>
+      (await (await atBest()).query.collatorSelection.candidateList()).some((c) => c.who.toString() === charlie);
+    assert.ok(await isCandidate(), 'charlie is a bonded candidate before his node stops');
+    procs.charlie.kill('SIGKILL');
+    // Idle for two sessions (10 blocks) → removed at the next boundary, out of the set one
+    // session later. Best blocks, not finalized ones: finality waits for the smaller set.
+    await until('charlie removed from the candidates', 5 * SESSION_LENGTH * 6000 + 30_000,
+      async () => !(await isCandidate()));
+    const apiAt = await atBest();
+    assert.equal((await apiAt.query.system.account(charlie)).data.reserved.toBigInt() >= 10_000n * OPEN, false,
+      'bond returned');
+    await until('charlie out of the session validators', 3 * SESSION_LENGTH * 6000 + 30_000, async () =>
+      !(await (await atBest()).query.session.validators()).some((v) => v.toString() === charlie));
+    assert.equal((await (await atBest()).query.session.validators()).length, 2, 'Alice and Bob remain');
   });
 });
