@@ -1,6 +1,13 @@
-//! Runtime tests: genesis supply, fee payment through a real signed extrinsic, and an EVM
-//! contract deployed and called through `Revive`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
+//! Runtime tests: genesis supply and vesting, fee payment through a real signed extrinsic, an
+//! EVM contract deployed and called through `Revive`, governance origins, and validators joining
+//! and leaving across sessions.
+#![allow(
+	clippy::unwrap_used,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	reason = "tests"
+)]
 
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, OPEN, TOTAL_SUPPLY},
@@ -303,8 +310,8 @@ fn transaction_with_a_bad_signature_is_rejected_and_charges_nothing() {
 			),
 		);
 		assert!(Executive::apply_extrinsic(xt).is_err());
-		assert_eq!(Balances::free_balance(&Sr25519Keyring::Dave.to_account_id()), DEV_ENDOWMENT);
-		assert_eq!(Balances::free_balance(&Sr25519Keyring::Bob.to_account_id()), DEV_ENDOWMENT);
+		assert_eq!(Balances::free_balance(Sr25519Keyring::Dave.to_account_id()), DEV_ENDOWMENT);
+		assert_eq!(Balances::free_balance(Sr25519Keyring::Bob.to_account_id()), DEV_ENDOWMENT);
 	});
 }
 
@@ -555,7 +562,7 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 
 		// Sessions rotate at blocks 10, 20, …; a set chosen at one rotation starts at the next.
 		while System::block_number() < 19 {
-			let author = if System::block_number() % 2 == 0 { &alice } else { &bob };
+			let author = if System::block_number().is_multiple_of(2) { &alice } else { &bob };
 			author_next_block(author);
 		}
 		assert_eq!(pallet_session::CurrentIndex::<Runtime>::get(), 1);
@@ -574,7 +581,7 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 		// him starts a session later.
 		let mut kicked_at = None;
 		while System::block_number() < 50 {
-			let author = if System::block_number() % 2 == 0 { &alice } else { &charlie };
+			let author = if System::block_number().is_multiple_of(2) { &alice } else { &charlie };
 			author_next_block(author);
 			if System::events().iter().any(|r| {
 				r.event == RuntimeEvent::CollatorSelection(pallet_collator_selection::Event::CandidateRemoved {

@@ -52,6 +52,11 @@ const MAXIMUM_BLOCK_WEIGHT: Weight =
 /// The largest block, in bytes.
 const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 
+/// `share` of `weight`, rounded down in both dimensions.
+pub fn weight_share(share: Perbill, weight: Weight) -> Weight {
+	Weight::from_parts(share.mul_floor(weight.ref_time()), share.mul_floor(weight.proof_size()))
+}
+
 parameter_types! {
 	pub const Version: RuntimeVersion = VERSION;
 	pub RuntimeBlockWeights: BlockWeights = BlockWeights::builder()
@@ -60,12 +65,12 @@ parameter_types! {
 			weights.base_extrinsic = ExtrinsicBaseWeight::get();
 		})
 		.for_class(frame_support::dispatch::DispatchClass::Normal, |weights| {
-			weights.max_total = Some(NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT);
+			weights.max_total = Some(weight_share(NORMAL_DISPATCH_RATIO, MAXIMUM_BLOCK_WEIGHT));
 		})
 		.for_class(frame_support::dispatch::DispatchClass::Operational, |weights| {
 			weights.max_total = Some(MAXIMUM_BLOCK_WEIGHT);
 			weights.reserved = Some(
-				MAXIMUM_BLOCK_WEIGHT.saturating_sub(NORMAL_DISPATCH_RATIO * MAXIMUM_BLOCK_WEIGHT)
+				MAXIMUM_BLOCK_WEIGHT.saturating_sub(weight_share(NORMAL_DISPATCH_RATIO, MAXIMUM_BLOCK_WEIGHT))
 			);
 		})
 		.avg_block_initialization(AVERAGE_ON_INITIALIZE_RATIO)

@@ -6,7 +6,7 @@ pub mod origins;
 pub mod tracks;
 
 use crate::{
-	configs::RuntimeBlockWeights,
+	configs::{weight_share, RuntimeBlockWeights},
 	currency::OPEN,
 	time::DAYS,
 	AccountId, Balance, Balances, BlockNumber, OriginCaller, Preimage, Referenda, Runtime,
@@ -40,7 +40,7 @@ pub type EconomicParametersOrigin = EitherOfDiverse<EnsureRoot<AccountId>, origi
 impl origins::Config for Runtime {}
 
 parameter_types! {
-	pub MaximumSchedulerWeight: Weight = Perbill::from_percent(80) * RuntimeBlockWeights::get().max_block;
+	pub MaximumSchedulerWeight: Weight = weight_share(Perbill::from_percent(80), RuntimeBlockWeights::get().max_block);
 }
 
 impl pallet_scheduler::Config for Runtime {
@@ -122,7 +122,7 @@ impl pallet_referenda::Config for Runtime {
 
 parameter_types! {
 	pub const TechnicalMotionDuration: BlockNumber = 3 * DAYS;
-	pub MaxCollectivesProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+	pub MaxCollectivesProposalWeight: Weight = weight_share(Perbill::from_percent(50), RuntimeBlockWeights::get().max_block);
 }
 
 /// The technical committee: a small collective whose majority may whitelist calls.

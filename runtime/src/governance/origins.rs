@@ -4,6 +4,7 @@
 pub use self::pallet_custom_origins::*;
 
 #[polkadot_sdk::frame_support::pallet]
+#[allow(clippy::expect_used, reason = "in the code `#[pallet::origin]` generates")]
 pub mod pallet_custom_origins {
 	use crate::{currency::OPEN, Balance};
 	use polkadot_sdk::frame_support::{pallet_prelude::*, traits::EnsureOrigin, DefaultNoBound};

@@ -25,6 +25,11 @@ pub mod id {
 	pub const ECONOMIC_PARAMETERS: u16 = 3;
 }
 
+#[allow(
+	clippy::indexing_slicing,
+	clippy::arithmetic_side_effects,
+	reason = "const fn, evaluated at compile time: the loop bounds keep both indices in range"
+)]
 const fn name(s: &str) -> [u8; 25] {
 	let mut out = [0u8; 25];
 	let bytes = s.as_bytes();
