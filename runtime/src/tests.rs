@@ -597,7 +597,7 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
 		assert!(pallet_collator_selection::CandidateList::<Runtime>::get().iter().all(|c| c.who != bob));
 
-		// Leaving returns the bond; the last eligible validators are never removed for idling.
+		// Leaving returns the bond; the set shrinks to Alice two sessions later.
 		assert_ok!(CollatorSelection::leave_intent(RuntimeOrigin::signed(charlie.clone())));
 		assert_eq!(Balances::reserved_balance(&charlie), crate::validators::SessionKeyDeposit::get());
 		for _ in 0..60 {
