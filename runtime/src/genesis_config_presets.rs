@@ -23,7 +23,7 @@
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, OPEN},
 	opaque::SessionKeys,
-	validators::{CANDIDACY_BOND, PRODUCTION_SESSION_LENGTH},
+	validators::{CANDIDACY_BOND, MAX_CANDIDATES, PRODUCTION_SESSION_LENGTH},
 	AccountId, Balance, BalancesConfig, BlockNumber, CollatorSelectionConfig, Runtime,
 	RuntimeGenesisConfig, SessionConfig, TechnicalCommitteeConfig, ValidatorsConfig,
 	VestingConfig,
@@ -196,7 +196,7 @@ fn testnet_genesis(
 		},
 		collator_selection: CollatorSelectionConfig {
 			candidacy_bond: CANDIDACY_BOND,
-			desired_candidates: <<Runtime as pallet_collator_selection::Config>::MaxCandidates as frame_support::traits::Get<u32>>::get(),
+			desired_candidates: MAX_CANDIDATES,
 		},
 		validators: ValidatorsConfig {
 			session_length,

@@ -48,8 +48,14 @@ fn merge(base: &mut Value, patch: Value) {
 
 /// Test externalities built from a genesis preset exactly as a chain spec would be.
 fn ext_for(preset: &str) -> sp_io::TestExternalities {
-	let patch: Value =
+	ext_with(preset, serde_json::json!({}))
+}
+
+/// [`ext_for`] with `overrides` (a JSON object) merged into the preset's patch.
+fn ext_with(preset: &str, overrides: Value) -> sp_io::TestExternalities {
+	let mut patch: Value =
 		serde_json::from_slice(&get_preset(&preset.into()).expect("preset exists")).unwrap();
+	merge(&mut patch, overrides);
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
 	merge(&mut config, patch);
 	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
@@ -466,13 +472,8 @@ fn only_the_economic_track_or_root_changes_economic_parameters() {
 /// session keys.
 fn local_with_sessions_of(session_length: BlockNumber) -> sp_io::TestExternalities {
 	use polkadot_sdk::sp_keystore::{testing::MemoryKeystore, KeystoreExt};
-	let mut patch: Value =
-		serde_json::from_slice(&get_preset(&LOCAL_TESTNET_RUNTIME_PRESET.into()).unwrap()).unwrap();
-	merge(&mut patch, serde_json::json!({ "validators": { "sessionLength": session_length } }));
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	merge(&mut config, patch);
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
-	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	let overrides = serde_json::json!({ "validators": { "sessionLength": session_length } });
+	let mut ext = ext_with(LOCAL_TESTNET_RUNTIME_PRESET, overrides);
 	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 	ext
 }
@@ -481,7 +482,6 @@ fn local_with_sessions_of(session_length: BlockNumber) -> sp_io::TestExternaliti
 /// inherent, `on_finalize`), authored by `who`: its Aura slot is the next one that falls to
 /// `who`'s index in the session's validators.
 fn author_next_block(who: &AccountId) {
-	use polkadot_sdk::sp_runtime::traits::Hash as _;
 	let validators = pallet_session::Validators::<Runtime>::get();
 	let index = validators.iter().position(|v| v == who).expect("author is a validator") as u64;
 	let count = validators.len() as u64;
@@ -491,7 +491,6 @@ fn author_next_block(who: &AccountId) {
 	}
 	let number = System::block_number() + 1;
 	let parent = frame_system::BlockHash::<Runtime>::get(number - 1);
-	let parent = if parent == Hash::default() { BlakeTwo256::hash(b"genesis") } else { parent };
 	let digest = Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
 	Executive::initialize_block(&Header::new(number, Default::default(), Default::default(), parent, digest));
 	assert_ok!(Timestamp::set(RuntimeOrigin::none(), slot * crate::time::SLOT_DURATION));

@@ -31,7 +31,7 @@ use crate::{
 use polkadot_sdk::{
 	frame_support::{
 		parameter_types,
-		traits::{ConstU32, Get},
+		traits::ConstU32,
 		PalletId,
 	},
 	frame_system::EnsureRoot,
@@ -46,23 +46,15 @@ pub const CANDIDACY_BOND: Balance = 10_000 * OPEN;
 /// The session length of the production presets: one hour of 6-second blocks.
 pub const PRODUCTION_SESSION_LENGTH: BlockNumber = crate::time::HOURS;
 
-/// Blocks per session, from genesis state (never zero).
-pub struct SessionLength;
+/// The most bonded candidates; the presets select all of them (`desiredCandidates`).
+pub const MAX_CANDIDATES: u32 = 80;
 
-impl Get<BlockNumber> for SessionLength {
-	fn get() -> BlockNumber {
-		pallet_validators::SessionLength::<Runtime>::get().max(1)
-	}
-}
-
-/// A candidate that authored nothing in this many blocks (two sessions) is removed at the next
-/// session boundary.
-pub struct KickThreshold;
-
-impl Get<BlockNumber> for KickThreshold {
-	fn get() -> BlockNumber {
-		SessionLength::get().saturating_mul(2)
-	}
+parameter_types! {
+	/// Blocks per session, from genesis state (never zero).
+	pub SessionLength: BlockNumber = pallet_validators::SessionLength::<Runtime>::get().max(1);
+	/// A candidate that authored nothing in this many blocks (two sessions) is removed at the
+	/// next session boundary.
+	pub KickThreshold: BlockNumber = SessionLength::get().saturating_mul(2);
 }
 
 /// Sessions start at block 0 and every [`SessionLength`] blocks after it.
@@ -92,7 +84,7 @@ impl pallet_collator_selection::Config for Runtime {
 	type UpdateOrigin = EnsureRoot<AccountId>;
 	type PotId = PotId;
 	/// With the invulnerables at most [`crate::configs::MaxAuthorities`] validators.
-	type MaxCandidates = ConstU32<80>;
+	type MaxCandidates = ConstU32<MAX_CANDIDATES>;
 	type MinEligibleCollators = MinEligibleValidators;
 	type MaxInvulnerables = ConstU32<20>;
 	type KickThreshold = KickThreshold;

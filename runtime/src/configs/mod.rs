@@ -360,14 +360,8 @@ impl pallet_vesting::Config for Runtime {
 parameter_types! {
 	/// The fixed supply of OPEN.
 	pub const MaxSupply: Balance = TOTAL_SUPPLY;
-}
-
-/// The Datanets pallet's slash share, as the Tokenomics pallet reports it.
-pub struct DatanetsRejectSlash;
-impl polkadot_sdk::frame_support::traits::Get<polkadot_sdk::sp_runtime::Perbill> for DatanetsRejectSlash {
-	fn get() -> polkadot_sdk::sp_runtime::Perbill {
-		pallet_datanets::RejectSlash::<Runtime>::get()
-	}
+	/// The Datanets pallet's slash share, as the Tokenomics pallet reports it.
+	pub DatanetsRejectSlash: Perbill = pallet_datanets::RejectSlash::<Runtime>::get();
 }
 
 impl pallet_tokenomics::Config for Runtime {
