@@ -1,0 +1,41 @@
+//! # OpenLedger primitives
+//!
+//! The protocol that more than one layer of OpenLedger speaks — the runtime, the node, the AI
+//! engine and the client tools — defined once:
+//!
+//! - ids: [`DatanetId`], [`ContributionId`], [`UploadId`], [`Version`], [`ModelId`];
+//! - content: [`ContentHash`], [`content_hash`] and the streaming [`ContentHasher`], the
+//!   [`FileManifest`] a completed file leaves in the offchain database, and the offchain keys
+//!   ([`chunk_key`], [`file_key`]) under which every node keeps contribution bytes;
+//! - attribution: [`Attribution`] (contributions with their [`Perbill`] share) and
+//!   [`normalize_ppb`], integer-only, so every validator gets the same bytes;
+//! - money: [`FeeSplit`] and [`FeeSplit::divide`], which never creates or loses a planck.
+//!
+//! `no_std`, no floats, no panics: everything here is consensus code.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod attribution;
+pub mod content;
+pub mod fee;
+
+pub use attribution::{normalize_ppb, Attribution};
+pub use content::{
+	chunk_key, content_hash, content_hash_of, file_key, ContentHash, ContentHasher, FileManifest,
+	CONTENT_HASH_DOMAIN,
+};
+pub use fee::FeeSplit;
+pub use polkadot_sdk::sp_arithmetic::Perbill;
+
+/// Datanet identifier (sequential).
+pub type DatanetId = u32;
+/// Contribution identifier (sequential, global).
+pub type ContributionId = u64;
+/// Chunked-upload identifier (sequential, global).
+pub type UploadId = u64;
+/// A datanet version (0 before the first accepted batch).
+pub type Version = u32;
+/// Model identifier (sequential, global): base models and fine-tuned adapters alike.
+pub type ModelId = u64;
