@@ -76,7 +76,7 @@ pub enum Subcommand {
 	ChainInfo(sc_cli::ChainInfoCmd),
 
 	/// Runtime benchmarks (`benchmark pallet` writes a pallet's `weights.rs`). Only in a node
-	/// built with `--features runtime-benchmarks`; see `scripts/benchmark-weights`.
+	/// built with `--features runtime-benchmarks`; see `scripts/weights`.
 	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
 	Benchmark(polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd),

@@ -141,7 +141,7 @@ pub fn run() -> sc_cli::Result<()> {
 			};
 			runner.run_node_until_exit(|mut config| async move {
 				// Contribution and model bytes reach every node through offchain indexing
-				// (DESIGN.md §4), so it is always on.
+				// (`docs/architecture.md`, "Data and model bytes"), so it is always on.
 				config.offchain_worker.indexing_enabled = true;
 				service::new_full(config, production).map_err(sc_cli::Error::Service)
 			})

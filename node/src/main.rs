@@ -11,7 +11,6 @@
 mod chain_spec;
 mod cli;
 mod command;
-mod datanets_rpc;
 mod rpc;
 mod service;
 

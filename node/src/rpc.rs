@@ -41,7 +41,7 @@ where
 	P: TransactionPool + 'static,
 	S: polkadot_sdk::sp_core::offchain::OffchainStorage + 'static,
 {
-	use crate::datanets_rpc::{Datanets, DatanetsRpcServer};
+	use pallet_datanets_rpc::{Datanets, DatanetsRpcServer};
 	let mut module = RpcModule::new(());
 	let FullDeps { client, pool, offchain } = deps;
 

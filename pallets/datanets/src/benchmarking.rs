@@ -3,7 +3,7 @@
 //! filled to one below [`Config::MaxPending`], distinct contributors, files of
 //! [`Config::MaxChunks`] chunks.
 //!
-//! Generate `weights.rs` with `scripts/benchmark-weights` (the node's `benchmark pallet`
+//! Generate `weights.rs` with `scripts/weights` (the node's `benchmark pallet`
 //! command); `cargo test -p pallet-datanets --features runtime-benchmarks` runs each benchmark
 //! once against the mock runtime.
 //!
@@ -75,7 +75,7 @@ fn datanet<T: Config>(policy: ContributionPolicy) -> Result<(T::AccountId, Datan
 	let id = NextDatanetId::<T>::get();
 	Pallet::<T>::do_create(owner.clone(), max_metadata::<T>(), DataKind::Text, max_license::<T>(), rules::<T>(policy))?;
 	let curators = (1..T::MaxCurators::get()).map(|i| account::<T::AccountId>("curator", i, SEED)).collect::<Vec<_>>();
-	Datanets::<T>::mutate(id, |d| {
+	Datanet::<T>::mutate(id, |d| {
 		if let Some(d) = d {
 			d.curators = BoundedVec::truncate_from(curators);
 		}
@@ -104,7 +104,7 @@ fn pad_pending<T: Config>(id: DatanetId, free: u32) {
 	}
 	let count = pending.len() as u32;
 	Pending::<T>::insert(id, pending);
-	Datanets::<T>::mutate(id, |d| {
+	Datanet::<T>::mutate(id, |d| {
 		if let Some(d) = d {
 			d.pending = count;
 		}
@@ -355,7 +355,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(curator), id, batch);
 
-		let version = Datanets::<T>::get(id).ok_or(BenchmarkError::Stop("no datanet"))?.version;
+		let version = Datanet::<T>::get(id).ok_or(BenchmarkError::Stop("no datanet"))?.version;
 		assert_eq!(version, 1);
 		let commitment = Versions::<T>::get(id, version).ok_or(BenchmarkError::Stop("no version"))?.commitment;
 		assert_last_event::<T>(Event::Accepted { datanet: id, contributions: ids, version, commitment });
@@ -376,24 +376,24 @@ mod benchmarks {
 		});
 		pad_pending::<T>(id, 0);
 		let curator: T::AccountId = account("curator", T::MaxCurators::get().saturating_sub(1), SEED);
-		let slashed = RejectSlash::<T>::get().mul_floor(contribution_deposit::<T>());
+		let slashed = ContributionSlash::<T>::get().mul_floor(contribution_deposit::<T>());
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(curator), id, contribution, 3);
+		_(RawOrigin::Signed(curator), id, contribution, RejectReason::Malformed);
 
-		assert_last_event::<T>(Event::Rejected { datanet: id, contribution, reason: 3, slashed });
+		assert_last_event::<T>(Event::Rejected { datanet: id, contribution, reason: RejectReason::Malformed, slashed });
 		Ok(())
 	}
 
 	#[benchmark]
-	fn set_reject_slash() -> Result<(), BenchmarkError> {
+	fn set_contribution_slash() -> Result<(), BenchmarkError> {
 		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let share = Perbill::from_percent(25);
 
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, share);
 
-		assert_last_event::<T>(Event::RejectSlashSet { share });
+		assert_last_event::<T>(Event::ContributionSlashSet { share });
 		Ok(())
 	}
 

@@ -99,3 +99,26 @@ pub fn commitment_of(leaves: &[[u8; 32]]) -> [u8; 32] {
 	b[32..].copy_from_slice(&(leaves.len() as u64).to_le_bytes());
 	blake2_256(&b)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod proptests {
+	use super::*;
+	use proptest::prelude::*;
+
+	proptest! {
+		/// The incremental frontier gives the same commitment as the reference built from all
+		/// the leaves, after every append.
+		#[test]
+		fn incremental_matches_reference(
+			leaves in proptest::collection::vec(any::<[u8; 32]>(), 0..70),
+		) {
+			let mut frontier = Vec::new();
+			prop_assert_eq!(commitment(&frontier, 0), commitment_of(&[]));
+			for (i, leaf) in leaves.iter().enumerate() {
+				append(&mut frontier, i as u32, *leaf).unwrap();
+				prop_assert_eq!(commitment(&frontier, i as u32 + 1), commitment_of(&leaves[..=i]));
+			}
+		}
+	}
+}

@@ -70,7 +70,7 @@ fn create_update_and_manage_a_datanet() {
 		let d = create(ALICE, DataKind::Text, ContributionPolicy::Open);
 		assert_eq!(Balances::balance_on_hold(&HoldReason::DatanetDeposit.into(), &ALICE), DATANET_DEPOSIT);
 		System::assert_last_event(Event::<Test>::DatanetCreated { datanet: d, owner: ALICE, kind: DataKind::Text }.into());
-		let info = crate::Datanets::<Test>::get(d).unwrap();
+		let info = crate::Datanet::<Test>::get(d).unwrap();
 		assert_eq!((info.status, info.version, info.rules.price_per_use), (DatanetStatus::Open, 0, 3));
 
 		// Metadata and rules: owner only, validated.
@@ -80,7 +80,7 @@ fn create_update_and_manage_a_datanet() {
 		assert_noop!(Datanets::update_metadata(RuntimeOrigin::signed(ALICE), 9, meta("x"), license()), E::UnknownDatanet);
 		let mut r = rules(ContributionPolicy::AllowList);
 		assert_ok!(Datanets::set_rules(RuntimeOrigin::signed(ALICE), d, r));
-		assert_eq!(crate::Datanets::<Test>::get(d).unwrap().rules.policy, ContributionPolicy::AllowList);
+		assert_eq!(crate::Datanet::<Test>::get(d).unwrap().rules.policy, ContributionPolicy::AllowList);
 		r.deposit = 1;
 		assert_noop!(Datanets::set_rules(RuntimeOrigin::signed(ALICE), d, r), E::BadRules);
 		r = rules(ContributionPolicy::Open);
@@ -112,7 +112,7 @@ fn create_update_and_manage_a_datanet() {
 		assert_ok!(Datanets::transfer_ownership(RuntimeOrigin::signed(ALICE), d, CHARLIE));
 		assert_eq!(Balances::balance_on_hold(&HoldReason::DatanetDeposit.into(), &ALICE), 0);
 		assert_eq!(Balances::balance_on_hold(&HoldReason::DatanetDeposit.into(), &CHARLIE), DATANET_DEPOSIT);
-		assert_eq!(crate::Datanets::<Test>::get(d).unwrap().owner, CHARLIE);
+		assert_eq!(crate::Datanet::<Test>::get(d).unwrap().owner, CHARLIE);
 
 		// Status: freeze, reopen, archive (deposit back), then nothing changes.
 		assert_noop!(Datanets::set_status(RuntimeOrigin::signed(CHARLIE), d, DatanetStatus::Open), E::NoChange);
@@ -376,7 +376,7 @@ fn accepting_returns_deposits_and_advances_versions_with_commitments() {
 		let v2 = Versions::<Test>::get(d, 2).unwrap();
 		assert_eq!(v2.commitment, merkle::commitment_of(&[h(2), h(0), h(4), h(1), h(3)]));
 		assert_ne!(v1.commitment, v2.commitment);
-		let info = crate::Datanets::<Test>::get(d).unwrap();
+		let info = crate::Datanet::<Test>::get(d).unwrap();
 		assert_eq!((info.version, info.accepted, info.pending), (2, 5, 0));
 		assert_eq!(Records::<Test>::get(d, BOB), ContributorRecord { accepted: 5, rejected: 0 });
 		assert_eq!(held(BOB), 0);
@@ -397,32 +397,32 @@ fn rejecting_slashes_the_governance_share_to_the_treasury() {
 		let c = contribute(BOB, d, b"spam");
 		let before = Balances::balance(&BOB);
 		let t0 = Balances::balance(&TREASURY);
-		assert_noop!(Datanets::reject(RuntimeOrigin::signed(DAVE), d, c, 3), E::NotCurator);
-		assert_ok!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c, 3));
+		assert_noop!(Datanets::reject(RuntimeOrigin::signed(DAVE), d, c, RejectReason::Malformed), E::NotCurator);
+		assert_ok!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c, RejectReason::Malformed));
 		// Default share 10 % of the 100 deposit.
-		assert_eq!(last_event(), Event::Rejected { datanet: d, contribution: c, reason: 3, slashed: 10 });
+		assert_eq!(last_event(), Event::Rejected { datanet: d, contribution: c, reason: RejectReason::Malformed, slashed: 10 });
 		assert_eq!(Balances::balance(&TREASURY), t0 + 10);
 		assert_eq!(Balances::balance(&BOB), before + 90);
-		assert_eq!(Contributions::<Test>::get(c).unwrap().status, ContributionStatus::Rejected(3));
+		assert_eq!(Contributions::<Test>::get(c).unwrap().status, ContributionStatus::Rejected(RejectReason::Malformed));
 		assert_eq!(Records::<Test>::get(d, BOB), ContributorRecord { accepted: 0, rejected: 1 });
-		assert_noop!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c, 3), E::NotPending);
+		assert_noop!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c, RejectReason::Malformed), E::NotPending);
 		// Rejected content cannot be resubmitted.
 		assert_noop!(Datanets::contribute(RuntimeOrigin::signed(BOB), d, DataKind::Text, bv(b"spam")), E::Duplicate);
 		// Governance sets the share; only governance.
-		assert_noop!(Datanets::set_reject_slash(RuntimeOrigin::signed(ALICE), Perbill::from_percent(50)), BadOrigin);
-		assert_ok!(Datanets::set_reject_slash(RuntimeOrigin::root(), Perbill::from_rational(1u32, 3u32)));
+		assert_noop!(Datanets::set_contribution_slash(RuntimeOrigin::signed(ALICE), Perbill::from_percent(50)), BadOrigin);
+		assert_ok!(Datanets::set_contribution_slash(RuntimeOrigin::root(), Perbill::from_rational(1u32, 3u32)));
 		let c2 = contribute(CHARLIE, d, b"more spam");
 		let t1 = Balances::balance(&TREASURY);
-		assert_ok!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c2, 1));
+		assert_ok!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c2, RejectReason::OffTopic));
 		assert_eq!(Balances::balance(&TREASURY), t1 + 33, "floor(100/3)");
 		assert_eq!(held(CHARLIE), 0);
-		assert_ok!(Datanets::set_reject_slash(RuntimeOrigin::root(), Perbill::zero()));
+		assert_ok!(Datanets::set_contribution_slash(RuntimeOrigin::root(), Perbill::zero()));
 		let c3 = contribute(DAVE, d, b"free");
-		assert_ok!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c3, 1));
+		assert_ok!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c3, RejectReason::OffTopic));
 		assert_eq!(Balances::balance(&TREASURY), t1 + 33);
-		assert_ok!(Datanets::set_reject_slash(RuntimeOrigin::root(), Perbill::one()));
+		assert_ok!(Datanets::set_contribution_slash(RuntimeOrigin::root(), Perbill::one()));
 		let c4 = contribute(DAVE, d, b"all of it");
-		assert_ok!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c4, 1));
+		assert_ok!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c4, RejectReason::OffTopic));
 		assert_eq!(Balances::balance(&TREASURY), t1 + 133);
 	});
 }
@@ -438,7 +438,7 @@ fn pending_deposits_block_archiving_and_the_invariants_hold() {
 		assert_ok!(Datanets::set_status(RuntimeOrigin::signed(ALICE), d, DatanetStatus::Frozen));
 		assert_ok!(Datanets::accept(RuntimeOrigin::signed(ALICE), d, BoundedVec::truncate_from(vec![c])));
 		assert_ok!(Datanets::set_status(RuntimeOrigin::signed(ALICE), d, DatanetStatus::Archived));
-		assert_noop!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c, 0), E::Archived);
+		assert_noop!(Datanets::reject(RuntimeOrigin::signed(ALICE), d, c, RejectReason::Other), E::Archived);
 		assert_eq!(Balances::total_balance_on_hold(&ALICE), 0);
 	});
 }
@@ -464,4 +464,26 @@ fn utf8_carry_works_across_chunks() {
 	assert_eq!(utf8_chunk(DataKind::Text, &carry, &s[3..], true).unwrap(), Vec::<u8>::new());
 	assert_eq!(utf8_chunk(DataKind::Text, &[], &s[..3], true), Err(Invalid::Utf8));
 	assert_eq!(utf8_chunk(DataKind::Image, &[], &[0xff], true).unwrap(), Vec::<u8>::new());
+}
+
+#[test]
+fn enum_codes_are_their_scale_encoding() {
+	use codec::Encode;
+	for r in [
+		RejectReason::Other,
+		RejectReason::OffTopic,
+		RejectReason::LowQuality,
+		RejectReason::Malformed,
+		RejectReason::LicenseViolation,
+		RejectReason::Harmful,
+	] {
+		assert_eq!(r.encode(), vec![r.code()]);
+		assert_eq!(RejectReason::try_from(r.code()).unwrap(), r);
+	}
+	for k in [DataKind::Text, DataKind::Image, DataKind::Audio, DataKind::Tabular] {
+		assert_eq!(DataKind::try_from(k.code()).unwrap(), k);
+	}
+	assert_eq!(DatanetStatus::try_from(2).unwrap(), DatanetStatus::Archived);
+	assert!(RejectReason::try_from(6).is_err());
+	assert!(DataKind::try_from(4).is_err());
 }

@@ -6,16 +6,27 @@ use crate::{BalanceOf, Config};
 use codec::DecodeWithMemTracking;
 use frame::prelude::*;
 
-/// Datanet identifier (sequential).
-pub type DatanetId = u32;
-/// Contribution identifier (sequential, global).
-pub type ContributionId = u64;
-/// Chunked-upload identifier (sequential, global).
-pub type UploadId = u64;
-/// A datanet version (0 before the first accepted batch).
-pub type Version = u32;
-/// Content hash of a contribution: see [`crate::content_hash`].
-pub type ContentHash = [u8; 32];
+pub use openledger_primitives::{ContentHash, ContributionId, DatanetId, UploadId, Version};
+
+/// `TryFrom<u8>` and `code()` for a field-less SCALE enum: its one-byte encoding is its code, so
+/// the precompile and the client tools speak the same numbers as the chain's storage.
+macro_rules! u8_codes {
+	($($t:ty),*) => {$(
+		impl TryFrom<u8> for $t {
+			type Error = codec::Error;
+			fn try_from(code: u8) -> Result<Self, Self::Error> {
+				Self::decode(&mut &[code][..])
+			}
+		}
+		impl $t {
+			/// The one-byte code of this value (its SCALE encoding).
+			pub fn code(self) -> u8 {
+				self as u8
+			}
+		}
+	)*};
+}
+u8_codes!(DataKind, DatanetStatus, RejectReason);
 
 /// What a datanet holds; contributions must declare the same kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
@@ -79,7 +90,7 @@ pub struct Rules<Balance> {
 	pub policy: ContributionPolicy,
 	/// Deposit held per contribution until it is curated.
 	pub deposit: Balance,
-	/// Largest contribution in bytes (at most the runtime's `MaxContributionSize`).
+	/// Largest contribution in bytes (at most `ChunkSize · MaxChunks` of the runtime).
 	pub max_size: u32,
 	/// Bytes one contributor may submit per day.
 	pub daily_bytes: u64,
@@ -89,10 +100,10 @@ pub struct Rules<Balance> {
 	pub price_per_use: Balance,
 }
 
-/// A datanet.
+/// A datanet as stored in [`crate::Datanet`].
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo, MaxEncodedLen)]
 #[scale_info(skip_type_params(T))]
-pub struct Datanet<AccountId, Balance, BlockNumber, Curators, Meta, Lic> {
+pub struct DatanetInfo<AccountId, Balance, BlockNumber, Curators, Meta, Lic> {
 	/// Owner: manages curators, rules and status.
 	pub owner: AccountId,
 	/// Curators: accept and reject contributions.
@@ -126,8 +137,25 @@ pub enum ContributionStatus {
 	Pending,
 	/// Accepted into this version.
 	Accepted(Version),
-	/// Rejected with this reason code.
-	Rejected(u8),
+	/// Rejected for this reason.
+	Rejected(RejectReason),
+}
+
+/// Why a curator rejected a contribution (codes 0–5 in the precompile and the tools).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+pub enum RejectReason {
+	/// None of the reasons below; the curator may say more off chain.
+	Other,
+	/// Outside the datanet's topic.
+	OffTopic,
+	/// On topic but of too low quality to train on.
+	LowQuality,
+	/// Corrupt, truncated or in the wrong format for the datanet.
+	Malformed,
+	/// The contributor may not license it under the datanet's license.
+	LicenseViolation,
+	/// Spam, abuse or harmful content.
+	Harmful,
 }
 
 /// A contribution's on-chain record (the bytes live in every node's offchain database).
@@ -137,7 +165,7 @@ pub struct Contribution<AccountId, Balance, BlockNumber> {
 	pub datanet: DatanetId,
 	/// Who submitted it.
 	pub contributor: AccountId,
-	/// Content hash (see [`crate::content_hash`]).
+	/// Content hash (see [`openledger_primitives::content_hash`]).
 	pub hash: ContentHash,
 	/// Size in bytes.
 	pub size: u32,

@@ -1,5 +1,5 @@
 //! Benchmarks of the Tokenomics calls (frame-benchmarking v2). Generate `weights.rs` with
-//! `scripts/benchmark-weights tokenomics`.
+//! `scripts/weights tokenomics`.
 
 use super::*;
 use frame::benchmarking::prelude::*;

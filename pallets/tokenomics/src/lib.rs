@@ -37,6 +37,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use openledger_primitives::FeeSplit;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -50,6 +51,7 @@ use frame::{prelude::*, token::fungible::Inspect as _};
 pub mod pallet {
 	use super::*;
 	use frame::token::fungible::Inspect;
+	use openledger_primitives::FeeSplit as Split;
 
 	/// Balance of the runtime's currency.
 	pub type BalanceOf<T> =
@@ -81,7 +83,7 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// Governance changed the fee split.
-		FeeSplitSet { split: FeeSplit },
+		FeeSplitSet { split: Split },
 		/// Governance changed the daily release rate of the community reward pool.
 		RewardReleaseSet { rate: Perbill },
 	}
@@ -96,12 +98,12 @@ pub mod pallet {
 
 	/// The fee split of training and inference payments.
 	#[pallet::storage]
-	pub type FeeSplitOf<T> = StorageValue<_, FeeSplit, ValueQuery, DefaultFeeSplit>;
+	pub type FeeSplit<T> = StorageValue<_, Split, ValueQuery, DefaultFeeSplit>;
 
-	/// Default fee split (see [`FeeSplit::DEFAULT`]).
+	/// Default fee split (see [`Split::DEFAULT`](openledger_primitives::FeeSplit::DEFAULT)).
 	#[pallet::type_value]
-	pub fn DefaultFeeSplit() -> FeeSplit {
-		FeeSplit::DEFAULT
+	pub fn DefaultFeeSplit() -> Split {
+		Split::DEFAULT
 	}
 
 	/// Share of the community reward pool released per day.
@@ -117,7 +119,7 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	pub struct GenesisConfig<T: Config> {
 		/// Initial fee split; must sum to 100 %.
-		pub fee_split: FeeSplit,
+		pub fee_split: Split,
 		/// Initial daily reward release rate.
 		pub reward_release: Perbill,
 		#[serde(skip)]
@@ -127,7 +129,7 @@ pub mod pallet {
 	impl<T: Config> Default for GenesisConfig<T> {
 		fn default() -> Self {
 			Self {
-				fee_split: FeeSplit::DEFAULT,
+				fee_split: Split::DEFAULT,
 				reward_release: DefaultRewardRelease::get(),
 				_config: Default::default(),
 			}
@@ -139,7 +141,7 @@ pub mod pallet {
 		fn build(&self) {
 			// A chain spec with a split that is not whole must not start a chain.
 			assert!(self.fee_split.is_whole(), "genesis fee split must sum to exactly 100 %");
-			FeeSplitOf::<T>::put(self.fee_split);
+			FeeSplit::<T>::put(self.fee_split);
 			RewardRelease::<T>::put(self.reward_release);
 		}
 	}
@@ -147,7 +149,7 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
-			assert!(FeeSplit::DEFAULT.is_whole(), "the default fee split must be whole");
+			assert!(Split::DEFAULT.is_whole(), "the default fee split must be whole");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -162,11 +164,11 @@ pub mod pallet {
 		/// shares do not sum to exactly 100 %), `NoChange`. Emits `FeeSplitSet`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_fee_split())]
-		pub fn set_fee_split(origin: OriginFor<T>, split: FeeSplit) -> DispatchResult {
+		pub fn set_fee_split(origin: OriginFor<T>, split: Split) -> DispatchResult {
 			T::ParamsOrigin::ensure_origin(origin)?;
 			ensure!(split.is_whole(), Error::<T>::SplitNotWhole);
-			ensure!(FeeSplitOf::<T>::get() != split, Error::<T>::NoChange);
-			FeeSplitOf::<T>::put(split);
+			ensure!(FeeSplit::<T>::get() != split, Error::<T>::NoChange);
+			FeeSplit::<T>::put(split);
 			Self::deposit_event(Event::FeeSplitSet { split });
 			Ok(())
 		}
@@ -188,13 +190,13 @@ pub mod pallet {
 impl<T: Config> Pallet<T> {
 	/// The current fee split.
 	pub fn fee_split() -> FeeSplit {
-		FeeSplitOf::<T>::get()
+		pallet::FeeSplit::<T>::get()
 	}
 
 	/// All parameters at once (runtime API, precompile).
 	pub fn parameters() -> Parameters<BalanceOf<T>> {
 		Parameters {
-			fee_split: FeeSplitOf::<T>::get(),
+			fee_split: pallet::FeeSplit::<T>::get(),
 			contribution_slash: T::ContributionSlash::get(),
 			reward_release: RewardRelease::<T>::get(),
 			max_supply: T::MaxSupply::get(),
@@ -206,7 +208,7 @@ impl<T: Config> Pallet<T> {
 	/// Invariants: the stored split is whole, and active issuance is within the fixed supply. Run by
 	/// `try_state`, by the pallet's tests after each test, and by the runtime's tests.
 	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
-		ensure!(FeeSplitOf::<T>::get().is_whole(), "fee split does not sum to 100 %");
+		ensure!(pallet::FeeSplit::<T>::get().is_whole(), "fee split does not sum to 100 %");
 		ensure!(T::Currency::active_issuance() <= T::MaxSupply::get(), "active issuance above the fixed supply");
 		Ok(())
 	}

@@ -7,12 +7,11 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::{ErrorObject, ErrorObjectOwned},
 };
-use polkadot_sdk::{
-	sp_core::{
-		offchain::{OffchainStorage, STORAGE_PREFIX},
-		Bytes, H256,
-	},
-	sp_io::hashing::blake2_256,
+use openledger_primitives::{chunk_key, content_hash, file_key, FileManifest};
+use polkadot_sdk::sp_core::{
+	hashing::blake2_256,
+	offchain::{OffchainStorage, STORAGE_PREFIX},
+	Bytes, H256,
 };
 use serde::{Deserialize, Serialize};
 
@@ -83,7 +82,7 @@ impl<S: OffchainStorage + 'static> Datanets<S> {
 	}
 
 	fn info(&self, hash: &H256) -> RpcResult<ContentInfo> {
-		let raw = self.get(&pallet_datanets::file_key(&hash.0))?.ok_or_else(|| {
+		let raw = self.get(&file_key(&hash.0))?.ok_or_else(|| {
 			err(
 				error::NOT_HELD,
 				format!(
@@ -92,13 +91,13 @@ impl<S: OffchainStorage + 'static> Datanets<S> {
 				),
 			)
 		})?;
-		let (size, chunks) = <(u32, u32) as codec::Decode>::decode(&mut &raw[..])
+		let FileManifest { size, chunks } = <FileManifest as codec::Decode>::decode(&mut &raw[..])
 			.map_err(|_| err(error::CORRUPT, format!("the manifest of {hash:?} is unreadable")))?;
 		Ok(ContentInfo { size, chunks })
 	}
 
 	fn chunk(&self, hash: &H256, index: u32) -> RpcResult<Vec<u8>> {
-		self.get(&pallet_datanets::chunk_key(&hash.0, index))?
+		self.get(&chunk_key(&hash.0, index))?
 			.ok_or_else(|| err(error::CORRUPT, format!("chunk {index} of {hash:?} is missing")))
 	}
 }
@@ -131,7 +130,7 @@ impl<S: OffchainStorage + 'static> DatanetsRpcServer for Datanets<S> {
 			hashes.push(blake2_256(&c));
 			data.extend_from_slice(&c);
 		}
-		if data.len() != info.size as usize || pallet_datanets::content_hash(info.size, &hashes) != hash.0 {
+		if data.len() != info.size as usize || content_hash(info.size, &hashes) != hash.0 {
 			return Err(err(error::CORRUPT, format!("the stored bytes of {hash:?} do not match its hash")));
 		}
 		Ok(Bytes(data))

@@ -1,0 +1,44 @@
+//! Invariants, checked by `try-runtime` and after every unit test.
+
+use crate::{pallet::*, *};
+use polkadot_sdk::polkadot_sdk_frame as frame;
+use frame::prelude::*;
+
+impl<T: Config> Pallet<T> {
+	/// Invariants: every datanet's pending count matches its pending list and the contributions'
+	/// states; the contribution deposits held equal the deposits of pending contributions plus
+	/// open uploads; versions are consecutive with the last commitment matching the frontier.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		use frame::token::fungible::InspectHold;
+		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		for (id, d) in Datanet::<T>::iter() {
+			let pending = Pending::<T>::get(id);
+			ensure!(pending.len() as u32 == d.pending, "pending count differs from the pending list");
+			for c in pending.iter() {
+				let c = Contributions::<T>::get(c).ok_or("pending contribution missing")?;
+				ensure!(c.status == ContributionStatus::Pending && c.datanet == id, "pending list holds a curated contribution");
+				let e = held.entry(c.contributor.clone()).or_insert_with(Zero::zero);
+				*e = e.saturating_add(c.deposit);
+			}
+			if d.version > 0 {
+				let v = Versions::<T>::get(id, d.version).ok_or("latest version missing")?;
+				ensure!(v.accepted == d.accepted, "latest version count differs");
+				ensure!(v.commitment == merkle::commitment(&Frontier::<T>::get(id), d.accepted), "commitment differs from frontier");
+			}
+			ensure!(Versions::<T>::iter_prefix(id).count() as u32 == d.version, "versions are not consecutive");
+		}
+		for (_, u) in Uploads::<T>::iter() {
+			let e = held.entry(u.contributor.clone()).or_insert_with(Zero::zero);
+			*e = e.saturating_add(u.deposit);
+		}
+		for (who, amount) in held {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ContributionDeposit.into(), &who) == amount,
+				"contribution deposits held differ from pending contributions and uploads"
+			);
+		}
+		Ok(())
+	}
+}
