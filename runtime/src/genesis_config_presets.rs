@@ -46,7 +46,7 @@ pub const LOCAL_TESTNET_RUNTIME_PRESET: &str = "local_testnet";
 /// OPEN given to each development account.
 pub const DEV_ENDOWMENT: Balance = 1_000_000 * OPEN;
 
-/// The genesis allocation of the fixed supply (DESIGN.md §7, `docs/tokenomics.md`).
+/// The genesis allocation of the fixed supply (`docs/tokenomics.md`).
 #[allow(
 	clippy::arithmetic_side_effects,
 	reason = "compile-time constants: an overflow fails the build, never the chain"
@@ -143,7 +143,7 @@ pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	let count = Balance::try_from(endowed.len()).unwrap_or(Balance::MAX);
 	let pallet_accounts = [
 		pallet_revive::Pallet::<Runtime>::account_id(),
-		crate::governance::TreasuryAccount::get(),
+		crate::configs::TreasuryAccount::get(),
 		pallet_collator_selection::Pallet::<Runtime>::account_id(),
 	];
 	let carved = DEV_ENDOWMENT

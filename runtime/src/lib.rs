@@ -22,7 +22,7 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 extern crate alloc;
 
-/// The pallets measured by `openledger-node benchmark pallet` (`scripts/benchmark-weights`);
+/// The pallets measured by `openledger-node benchmark pallet` (`scripts/weights`);
 /// defines `list_benchmarks!` and `add_benchmarks!` for the `Benchmark` runtime API.
 #[cfg(feature = "runtime-benchmarks")]
 #[macro_use]
@@ -223,6 +223,14 @@ mod runtime {
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp::Pallet<Runtime>;
 
+	/// Aura block production: validators author blocks in turn, one slot each.
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura::Pallet<Runtime>;
+
+	/// GRANDPA finality.
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa::Pallet<Runtime>;
+
 	/// OPEN balances.
 	#[runtime::pallet_index(10)]
 	pub type Balances = pallet_balances::Pallet<Runtime>;
@@ -239,7 +247,9 @@ mod runtime {
 	#[runtime::pallet_index(13)]
 	pub type Tokenomics = pallet_tokenomics::Pallet<Runtime>;
 
-	// Validators (see `validators`). Genesis and hooks run in pallet-index order, so these
+	// Pallets are declared in index order, the order genesis and hooks run in.
+	//
+	// Validators (see `validators`). Since genesis and hooks run in pallet-index order, these
 	// indices matter: Balances (10) exists before the bonds are reserved, the bonded candidates
 	// (15, 16) before the first session (17), and the author of a block is noted (14) against
 	// the validator set it was authored under, before the session rotates (17) and hands Aura
@@ -261,14 +271,6 @@ mod runtime {
 	#[runtime::pallet_index(17)]
 	pub type Session = pallet_session::Pallet<Runtime>;
 
-	/// Aura block production: validators author blocks in turn, one slot each.
-	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura::Pallet<Runtime>;
-
-	/// GRANDPA finality.
-	#[runtime::pallet_index(3)]
-	pub type Grandpa = pallet_grandpa::Pallet<Runtime>;
-
 	/// Privileged calls during the chain's bootstrap (development networks only).
 	#[runtime::pallet_index(20)]
 	pub type Sudo = pallet_sudo::Pallet<Runtime>;
@@ -280,6 +282,10 @@ mod runtime {
 	/// The EVM: Solidity contracts and Ethereum transactions.
 	#[runtime::pallet_index(30)]
 	pub type Revive = pallet_revive::Pallet<Runtime>;
+
+	/// Datanets: contributed data, curated, replicated to every node.
+	#[runtime::pallet_index(40)]
+	pub type Datanets = pallet_datanets::Pallet<Runtime>;
 
 	/// Scheduled dispatch (referenda enactment).
 	#[runtime::pallet_index(50)]
@@ -312,10 +318,6 @@ mod runtime {
 	/// The protocol treasury (`py/trsry`).
 	#[runtime::pallet_index(57)]
 	pub type Treasury = pallet_treasury::Pallet<Runtime>;
-
-	/// Datanets: contributed data, curated, replicated to every node.
-	#[runtime::pallet_index(40)]
-	pub type Datanets = pallet_datanets::Pallet<Runtime>;
 }
 
 pub mod precompiles;

@@ -462,7 +462,7 @@ fn only_the_economic_track_or_root_changes_economic_parameters() {
 		assert!(rate(1).dispatch(RuntimeOrigin::from(Origin::WhitelistedCaller)).is_err());
 		assert_ok!(rate(1).dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
 		assert_ok!(rate(2).dispatch(RuntimeOrigin::root()));
-		let slash = RuntimeCall::Datanets(pallet_datanets::Call::set_reject_slash { share: Perbill::from_percent(20) });
+		let slash = RuntimeCall::Datanets(pallet_datanets::Call::set_contribution_slash { share: Perbill::from_percent(20) });
 		assert_ok!(slash.dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
 		assert_eq!(Tokenomics::parameters().contribution_slash, Perbill::from_percent(20));
 	});
@@ -517,7 +517,7 @@ fn local_testnet_starts_with_alice_and_bob_bonded_and_their_keys_as_authorities(
 		assert_eq!(session_validators(), [alice.clone(), bob.clone()].into());
 		let aura: std::collections::BTreeSet<_> = pallet_aura::Authorities::<Runtime>::get().into_iter().collect();
 		assert_eq!(aura, [Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()].into());
-		assert_eq!(crate::validators::SessionLength::get(), crate::time::HOURS);
+		assert_eq!(crate::configs::SessionLength::get(), crate::time::HOURS);
 		// The pot exists (its existential deposit was carved from the ecosystem pool).
 		let pot = pallet_collator_selection::Pallet::<Runtime>::account_id();
 		assert_eq!(Balances::free_balance(&pot), EXISTENTIAL_DEPOSIT);
@@ -536,7 +536,7 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 			Sr25519Keyring::Dave,
 		]
 		.map(|k| k.to_account_id());
-		assert_eq!(crate::validators::KickThreshold::get(), 20);
+		assert_eq!(crate::configs::KickThreshold::get(), 20);
 		author_next_block(&alice);
 
 		// Charlie's node generates keys with a proof that Charlie holds them
@@ -556,7 +556,7 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 		assert_ok!(CollatorSelection::register_as_candidate(RuntimeOrigin::signed(charlie.clone())));
 		assert_eq!(
 			Balances::reserved_balance(&charlie),
-			CANDIDACY_BOND + crate::validators::SessionKeyDeposit::get()
+			CANDIDACY_BOND + crate::configs::SessionKeyDeposit::get()
 		);
 
 		// Sessions rotate at blocks 10, 20, …; a set chosen at one rotation starts at the next.
@@ -598,7 +598,7 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 
 		// Leaving returns the bond; the set shrinks to Alice two sessions later.
 		assert_ok!(CollatorSelection::leave_intent(RuntimeOrigin::signed(charlie.clone())));
-		assert_eq!(Balances::reserved_balance(&charlie), crate::validators::SessionKeyDeposit::get());
+		assert_eq!(Balances::reserved_balance(&charlie), crate::configs::SessionKeyDeposit::get());
 		for _ in 0..60 {
 			author_next_block(&alice);
 		}

@@ -10,9 +10,12 @@
 //!   session's Aura and GRANDPA authorities; a change takes effect one session after it is made.
 //! - **Removal of idle validators**: at each session boundary a candidate that authored no block
 //!   in the last [`KickThreshold`] blocks (two sessions) is removed and its bond returned, as long
-//!   as at least [`MinEligibleValidators`] remain.
+//!   as at least [`MinEligibleValidators`](crate::configs::MinEligibleValidators) remain.
 //! - **Authorship** (`pallet-authorship`): the author of each block, as an account, for the
 //!   idleness check and for transaction fees (`configs::FeesToAuthor`).
+//!
+//! The pallet configurations are in `configs::consensus`; this module keeps the presets'
+//! constants and the local `pallet_validators` (session length, genesis bonds).
 //! - **Validator pot** (`ol/valpt`): anyone may fund it; each block's author takes half of what
 //!   is above its existential deposit. Nothing is minted.
 //!
@@ -24,20 +27,7 @@
 //! can run minute-long sessions on the same runtime code; so are the validators bonded at
 //! genesis (`local_testnet`: Alice and Bob; `development`: Alice).
 
-use crate::{
-	currency::OPEN, opaque::SessionKeys, AccountId, Aura, Balance, Balances, BlockNumber,
-	CollatorSelection, Runtime, RuntimeEvent, Session,
-};
-use polkadot_sdk::{
-	frame_support::{
-		parameter_types,
-		traits::ConstU32,
-		PalletId,
-	},
-	frame_system::EnsureRoot,
-	pallet_authorship, pallet_collator_selection, pallet_session,
-	sp_runtime::traits::OpaqueKeys,
-};
+use crate::{currency::OPEN, Balance, BlockNumber};
 
 /// The candidacy bond of the presets: 10,000 OPEN reserved while an account is a candidate.
 #[allow(clippy::arithmetic_side_effects, reason = "compile-time constant")]
@@ -49,69 +39,6 @@ pub const PRODUCTION_SESSION_LENGTH: BlockNumber = crate::time::HOURS;
 /// The most bonded candidates; the presets select all of them (`desiredCandidates`).
 pub const MAX_CANDIDATES: u32 = 80;
 
-parameter_types! {
-	/// Blocks per session, from genesis state (never zero).
-	pub SessionLength: BlockNumber = pallet_validators::SessionLength::<Runtime>::get().max(1);
-	/// A candidate that authored nothing in this many blocks (two sessions) is removed at the
-	/// next session boundary.
-	pub KickThreshold: BlockNumber = SessionLength::get().saturating_mul(2);
-}
-
-/// Sessions start at block 0 and every [`SessionLength`] blocks after it.
-pub type Sessions = pallet_session::PeriodicSessions<SessionLength, ConstU32<0>>;
-
-parameter_types! {
-	/// The validator pot (`ol/valpt`).
-	pub const PotId: PalletId = PalletId(*b"ol/valpt");
-	/// Idle validators are removed only while more than this many remain.
-	pub const MinEligibleValidators: u32 = 1;
-	/// The deposit held while an account has session keys registered (one storage item of two
-	/// 32-byte keys).
-	pub const SessionKeyDeposit: Balance = crate::currency::deposit(1, 64);
-}
-
-impl pallet_authorship::Config for Runtime {
-	/// The Aura author index, mapped to the account of the session validator at that index.
-	type FindAuthor = pallet_session::FindAccountFromAuthorIndex<Self, Aura>;
-	type EventHandler = (CollatorSelection,);
-}
-
-impl pallet_collator_selection::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
-	type Currency = Balances;
-	/// Invulnerables, the bond and the number of candidates are changed by Root (a referendum
-	/// on the root track; sudo on development chains).
-	type UpdateOrigin = EnsureRoot<AccountId>;
-	type PotId = PotId;
-	/// With the invulnerables at most [`crate::configs::MaxAuthorities`] validators.
-	type MaxCandidates = ConstU32<MAX_CANDIDATES>;
-	type MinEligibleCollators = MinEligibleValidators;
-	type MaxInvulnerables = ConstU32<20>;
-	type KickThreshold = KickThreshold;
-	type ValidatorId = AccountId;
-	type ValidatorIdOf = pallet_collator_selection::IdentityCollator;
-	type ValidatorRegistration = Session;
-	type WeightInfo = pallet_collator_selection::weights::SubstrateWeight<Runtime>;
-}
-
-impl pallet_session::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
-	type ValidatorId = AccountId;
-	type ValidatorIdOf = pallet_collator_selection::IdentityCollator;
-	type ShouldEndSession = Sessions;
-	type NextSessionRotation = Sessions;
-	type SessionManager = CollatorSelection;
-	/// Aura and GRANDPA take their authorities from the session's keys.
-	type SessionHandler = <SessionKeys as OpaqueKeys>::KeyTypeIdProviders;
-	type Keys = SessionKeys;
-	/// Nothing reports offences, so nobody is disabled mid-session.
-	type DisablingStrategy = ();
-	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
-	type Currency = Balances;
-	type KeyDeposit = SessionKeyDeposit;
-}
-
-impl pallet_validators::Config for Runtime {}
 
 /// The session length and the validators bonded at genesis.
 #[polkadot_sdk::frame_support::pallet]

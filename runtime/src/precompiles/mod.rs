@@ -1,0 +1,28 @@
+//! EVM precompiles of the OpenLedger runtime, one module each:
+//!
+//! - [`datanets`] at `0x00000000000000000000000000000000044E0000`: read datanets, contributions
+//!   and commitments; contribute as the calling account;
+//! - [`tokenomics`] at `0x0000000000000000000000000000000007050000`: the economic parameters,
+//!   read-only.
+//!
+//! Gas: a read charges the runtime's benchmarked database weight (`DbWeight`, ParityDB) for
+//! exactly the storage items it reads; a call that dispatches charges the call's benchmarked
+//! weight. SCALE enums cross the ABI as their one-byte codes (`DataKind::try_from(u8)`, `code()`).
+
+pub mod datanets;
+pub mod tokenomics;
+
+pub use datanets::DatanetsPrecompile;
+pub use tokenomics::TokenomicsPrecompile;
+
+use crate::{AccountId, Runtime};
+use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+
+/// The benchmarked weight of `n` storage reads.
+fn reads(n: u64) -> Weight {
+	<<Runtime as polkadot_sdk::frame_system::Config>::DbWeight as Get<_>>::get().reads(n)
+}
+
+fn account_bytes(a: &AccountId) -> [u8; 32] {
+	*AsRef::<[u8; 32]>::as_ref(a)
+}
