@@ -1,10 +1,12 @@
 //! # OpenLedger AI engine
 //!
 //! The node-side engine that ModelFactory, OpenLoRA and Proof of Attribution run on. It has no
-//! chain dependencies: the node calls it from offchain workers and services.
+//! chain dependencies (it shares only the plain protocol types of `openledger-primitives`); the
+//! node does not call it yet — the AI service that will is the next step (`docs/architecture.md`).
 //!
-//! - [`model`]: a llama-family decoder loaded from GGUF (the embedded default is
-//!   SmolLM2-135M-Instruct Q4_1), batched across sequences and LoRA adapters.
+//! - [`model`]: a llama-family decoder (the embedded default is SmolLM2-135M-Instruct Q4_1),
+//!   batched across sequences and LoRA adapters; [`loader`] reads it from GGUF files or
+//!   Hugging Face checkpoints.
 //! - [`tokenizer`]: byte-level BPE from the GGUF metadata, matching llama.cpp.
 //! - [`lora`]: adapters in the PEFT safetensors layout, identified by the SHA-256 of their bytes.
 //! - [`generate`]: greedy and sampled decoding with streaming and stop tokens.
@@ -22,12 +24,11 @@
 #![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 
 pub mod attribution;
-pub mod bench;
 pub mod config;
 pub mod error;
 pub mod generate;
-pub mod hf;
 pub mod kernels;
+pub mod loader;
 pub mod lora;
 pub mod model;
 pub mod serve;

@@ -1,38 +1,19 @@
-//! Proof of Attribution on the default model: planted facts are attributed to the right
-//! contribution by both tiers (above the floors the evaluation justifies), and text with
-//! Unicode edge cases goes through the exact tier with defined results.
+//! Proof of Attribution on the default model: text with Unicode edge cases goes through the exact
+//! tier with defined results. (That planted facts are attributed to the right contribution by
+//! both tiers is tested next to the evaluation harness, in the `openledger-ai` binary's
+//! `eval` module.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use candle_core::Device;
 use openledger_ai::{
-	attribution::{
-		eval,
-		exact::{ExactParams, SuffixIndex},
-		influence::InfluenceParams,
-	},
+	attribution::exact::{ExactParams, SuffixIndex},
 	Model,
 };
 
 fn model() -> Model {
 	Model::load_gguf(&openledger_ai::default_model_path(), &Device::Cpu)
 		.unwrap_or_else(|e| panic!("the default model is needed ({e}); run scripts/setup to fetch it"))
-}
-
-#[test]
-fn planted_facts_are_attributed_to_their_contributions() {
-	let m = model();
-	let dir = tempfile::tempdir().unwrap();
-	let (r, _) =
-		eval::planted_facts(&m, 8, 8, &ExactParams::default(), &InfluenceParams::default(), dir.path()).unwrap();
-	// Floors from `scripts/eval-attribution` (docs/proof-of-attribution.md): on 24 facts the
-	// exact tier reaches precision@1 1.0 and the training tier 0.667 (@5: 0.708); on these 8,
-	// 1.0 for both. Random's expectation is 1/8 (@5: 5/8).
-	assert!(r.answered >= 6, "the fine-tune should learn most facts: {r:?}");
-	assert!(r.exact.at1 >= 0.75, "{r:?}");
-	assert!(r.training.at1 >= 0.5, "{r:?}");
-	assert!(r.training.at5 >= 0.625, "{r:?}");
-	assert!(r.random.at1 <= 0.5, "{r:?}");
 }
 
 #[test]
@@ -56,7 +37,7 @@ fn unicode_contributions_are_matched_exactly_and_deterministically() {
 		let out = m.tokenizer.encode(&format!("As the source says, {quote} — indeed."), false);
 		let a = idx.attribute(&out, &p).unwrap();
 		assert_eq!(a.attribution.scores.len(), 1, "{t}: {a:?}");
-		assert_eq!(a.attribution.scores[0], (*id, 1_000_000_000));
+		assert_eq!(a.attribution.scores[0], (*id, openledger_ai::attribution::Perbill::from_parts(1_000_000_000)));
 		let again = idx.attribute(&out, &p).unwrap();
 		assert_eq!(a.attribution.to_bytes(), again.attribution.to_bytes());
 	}

@@ -494,6 +494,7 @@ impl SuffixIndex {
 #[allow(clippy::unwrap_used)]
 mod tests {
 	use super::*;
+	use crate::attribution::Perbill;
 	use rand::{Rng, SeedableRng};
 
 	fn docs(n: usize, len: usize, vocab: u32, seed: u64) -> Vec<(ContributionId, Vec<u32>)> {
@@ -550,8 +551,8 @@ mod tests {
 		assert_eq!(b.attribute(&out, &params).unwrap(), r1);
 		assert!(b.verify(&out, &params, &r1.attribution).unwrap());
 		let mut forged = r1.attribution.clone();
-		forged.scores[0].1 -= 1;
-		forged.scores[1].1 += 1;
+		forged.scores[0].1 = Perbill::from_parts(forged.scores[0].1.deconstruct() - 1);
+		forged.scores[1].1 = Perbill::from_parts(forged.scores[1].1.deconstruct() + 1);
 		assert!(!b.verify(&out, &params, &forged).unwrap());
 		// Shape of the answer: the two quoted contributions, summing to 10^9.
 		assert_eq!(r1.attribution.total(), 1_000_000_000);
@@ -577,7 +578,7 @@ mod tests {
 		long.extend(&d[2].1);
 		long.extend(vec![8u32; 30]);
 		let r = idx.attribute(&long, &p).unwrap();
-		assert_eq!(r.attribution.scores, vec![(d[2].0, 1_000_000_000)]);
+		assert_eq!(r.attribution.scores, vec![(d[2].0, Perbill::from_parts(1_000_000_000))]);
 		assert_eq!(r.spans.iter().map(|s| s.len).max(), Some(20));
 		// Nothing long enough matches.
 		assert!(idx.attribute(&d[0].1[..2], &p).unwrap().attribution.scores.is_empty());
@@ -588,8 +589,8 @@ mod tests {
 		r_idx.add(&same).unwrap();
 		let r = r_idx.attribute(&[5, 6, 7, 8, 9], &p).unwrap().attribution;
 		assert_eq!(r.scores.len(), 7);
-		assert_eq!(r.scores[0], (100, 142_857_143));
-		assert!(r.scores[1..].iter().all(|s| s.1 == 142_857_142 || s.1 == 142_857_143));
+		assert_eq!(r.scores[0], (100, Perbill::from_parts(142_857_143)));
+		assert!(r.scores[1..].iter().all(|s| s.1.deconstruct() == 142_857_142 || s.1.deconstruct() == 142_857_143));
 		assert_eq!(r.total(), 1_000_000_000);
 		// Too common: more occurrences than allowed, nothing credited.
 		let strict = ExactParams { min_span: 3, max_occurrences: 6 };

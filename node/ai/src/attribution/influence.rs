@@ -14,7 +14,7 @@
 //! positive parts, normalised to parts per billion. Floating-point gradients differ in the last
 //! bits between thread counts and CPUs, so results are checked within [`TOLERANCE_PER_PAIR`]
 //! per (contribution, test, checkpoint) term, and the chain takes the stake-weighted median of
-//! validators' submissions (DESIGN.md §6).
+//! validators' submissions (`docs/architecture.md`, "Agreeing on AI results").
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Benchmarks of the engine on the real model, printed as JSON lines for `scripts/bench-ai`,
+//! Benchmarks of the engine on the real model, printed as JSON lines for `scripts/bench ai`,
 //! which adds llama-cpp-python's figures and prints the table in `docs/ai-engine.md`.
 //! Timings live here, never in tests.
 
@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Instant};
 
 use serde_json::json;
 
-use crate::{
+use openledger_ai::{
 	error::Result,
 	generate::{argmax, SamplingParams},
 	lora::{LoraAdapter, LoraConfig, Target},
@@ -108,14 +108,14 @@ pub fn adapters(
 		for mut rx in rxs {
 			while let Some(ev) = rx.blocking_recv() {
 				match ev {
-					crate::serve::Event::Done(g) => {
+					openledger_ai::serve::Event::Done(g) => {
 						generated += g.tokens.len();
 						processed += g.tokens.len() + g.prompt_tokens;
 						break;
 					},
-					crate::serve::Event::Failed(e) =>
-						return Err(crate::error::Error::InvalidRequest(format!("request failed: {e}"))),
-					crate::serve::Event::Token { .. } => {},
+					openledger_ai::serve::Event::Failed(e) =>
+						return Err(openledger_ai::Error::InvalidRequest(format!("request failed: {e}"))),
+					openledger_ai::serve::Event::Token { .. } => {},
 				}
 			}
 		}
@@ -178,7 +178,7 @@ pub fn finetune(model: &Model, examples: usize, steps_epochs: usize) -> Result<s
 	let cfg = TrainConfig { epochs: steps_epochs, batch_size: 4, max_seq_len: 64, eval_percent: 0, ..Default::default() };
 	let processed: usize = corpus
 		.iter()
-		.filter_map(|e| crate::train::encode_example(model, e, cfg.max_seq_len))
+		.filter_map(|e| openledger_ai::train::encode_example(model, e, cfg.max_seq_len))
 		.map(|e| e.input.len())
 		.sum::<usize>() * cfg.epochs;
 	let t0 = Instant::now();

@@ -1,5 +1,14 @@
 //! `openledger-ai`: the AI engine from the command line (generate, tokenize, fine-tune,
-//! benchmark).
+//! benchmark, evaluate attribution). The benchmark and evaluation harnesses (`bench`, `eval`)
+//! live here, not in the library.
+
+// Benchmark and evaluation arithmetic on counts and timings, as in the library's kernels.
+#![allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+
+mod bench;
+mod eval;
+mod report;
 
 use std::{io::Write, path::PathBuf, process::ExitCode};
 
@@ -70,13 +79,13 @@ enum Cmd {
 		#[arg(long, default_value_t = 10)]
 		eval_percent: u8,
 	},
-	/// Measure the engine on the real model; prints JSON lines (see scripts/bench-ai).
+	/// Measure the engine on the real model; prints JSON lines (see scripts/bench ai).
 	Bench {
 		#[command(subcommand)]
 		what: BenchCmd,
 	},
 	/// Evaluate Proof of Attribution (planted facts, noisy data, index cost); prints JSON lines
-	/// (see scripts/eval-attribution).
+	/// (see scripts/bench attribution).
 	EvalAttribution {
 		#[command(subcommand)]
 		what: EvalCmd,
@@ -115,6 +124,15 @@ enum BenchCmd {
 		#[arg(long, default_value_t = 1)]
 		epochs: usize,
 	},
+	/// Print the Markdown table from the JSON lines the other benchmarks wrote into `dir`
+	/// (base.json, llama.json, adapters.json, cold.json, finetune.json).
+	Report {
+		#[arg(long)]
+		dir: PathBuf,
+		/// Threads the measurements ran with (for the table's heading).
+		#[arg(long, default_value_t = 1)]
+		threads: usize,
+	},
 }
 
 #[derive(Subcommand)]
@@ -141,6 +159,11 @@ enum EvalCmd {
 	Cost {
 		#[arg(long, default_value = "100000,1000000,10000000")]
 		tokens: String,
+	},
+	/// Print the Markdown table from planted.json, noisy.json and cost.json in `dir`.
+	Report {
+		#[arg(long)]
+		dir: PathBuf,
 	},
 }
 
@@ -223,12 +246,15 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				report.eval_loss_before, report.eval_loss_after, report.tokens_per_sec
 			);
 		},
+		Cmd::Bench { what: BenchCmd::Report { dir, threads } } => report::bench(&dir, threads)?,
+		Cmd::EvalAttribution { what: EvalCmd::Report { dir } } => report::attribution(&dir)?,
 		Cmd::Bench { what } => {
 			let m = load(cli.model)?;
 			let dir = tempfile_dir()?;
 			let lines = match what {
+				BenchCmd::Report { .. } => Vec::new(),
 				BenchCmd::Base { decode_tokens, runs } =>
-					vec![openledger_ai::bench::base(&m, decode_tokens, runs)?],
+					vec![bench::base(&m, decode_tokens, runs)?],
 				BenchCmd::Adapters { counts, requests, new_tokens } => {
 					let counts = counts
 						.split(',')
@@ -238,12 +264,12 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 					if counts.contains(&0) {
 						return Err(openledger_ai::Error::InvalidRequest("--counts must be positive".into()));
 					}
-					openledger_ai::bench::adapters(std::sync::Arc::new(m), &dir, &counts, requests, new_tokens)?
+					bench::adapters(std::sync::Arc::new(m), &dir, &counts, requests, new_tokens)?
 				},
 				BenchCmd::ColdLoad { adapters } =>
-					vec![openledger_ai::bench::cold_load(&m, &dir, adapters)?],
+					vec![bench::cold_load(&m, &dir, adapters)?],
 				BenchCmd::Finetune { examples, epochs } =>
-					vec![openledger_ai::bench::finetune(&m, examples, epochs)?],
+					vec![bench::finetune(&m, examples, epochs)?],
 			};
 			let _ = std::fs::remove_dir_all(&dir);
 			for l in lines {
@@ -251,7 +277,7 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 			}
 		},
 		Cmd::EvalAttribution { what } => {
-			use openledger_ai::attribution::{eval, exact::ExactParams, influence::InfluenceParams};
+			use openledger_ai::attribution::{exact::ExactParams, influence::InfluenceParams};
 			let dir = tempfile_dir()?;
 			let line = match what {
 				EvalCmd::Planted { facts, epochs, projection_dim } => {
@@ -275,6 +301,7 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 					}
 					serde_json::json!({ "eval": "cost", "result": rows })
 				},
+				EvalCmd::Report { .. } => serde_json::Value::Null,
 			};
 			let _ = std::fs::remove_dir_all(&dir);
 			println!("{line}");

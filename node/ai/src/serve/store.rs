@@ -1,0 +1,94 @@
+//! Content-addressed adapters on disk, hash-checked on every load.
+
+use std::{
+	collections::HashMap,
+	path::{Path, PathBuf},
+	sync::{mpsc, Arc, Mutex},
+	thread::JoinHandle,
+};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use crate::{
+	config::LlamaConfig,
+	error::{Error, Result},
+	generate::{FinishReason, Generation, Sampler, SamplingParams},
+	lora::{AdapterId, LoraAdapter},
+	model::{KvCache, Model, Step},
+	tokenizer::StreamDecoder,
+};
+
+/// Adapters on disk, named by the SHA-256 of their canonical bytes.
+#[derive(Clone, Debug)]
+pub struct AdapterStore {
+	dir: PathBuf,
+}
+
+impl AdapterStore {
+	/// Opens (creating if needed) a store directory.
+	pub fn open(dir: &Path) -> Result<Self> {
+		std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+		Ok(Self { dir: dir.to_path_buf() })
+	}
+
+	fn path(&self, id: &AdapterId) -> PathBuf {
+		self.dir.join(format!("{id}.safetensors"))
+	}
+
+	/// Stores an adapter; returns its id. Idempotent.
+	pub fn put(&self, adapter: &LoraAdapter, model: &LlamaConfig) -> Result<AdapterId> {
+		let bytes = adapter.to_safetensors(model)?;
+		let id = adapter.id();
+		let path = self.path(&id);
+		if !path.exists() {
+			let tmp = self.dir.join(format!(".{id}.tmp"));
+			std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, e))?;
+			std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+		}
+		Ok(id)
+	}
+
+	/// Whether the store holds `id`.
+	pub fn contains(&self, id: &AdapterId) -> bool {
+		self.path(id).is_file()
+	}
+
+	/// Loads an adapter, checking the file's hash against its id.
+	pub fn load(&self, id: &AdapterId, model: &LlamaConfig) -> Result<LoraAdapter> {
+		let path = self.path(id);
+		let bytes = match std::fs::read(&path) {
+			Ok(b) => b,
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound =>
+				return Err(Error::InvalidRequest(format!("adapter {id} is not in the store"))),
+			Err(e) => return Err(Error::io(&path, e)),
+		};
+		let digest: [u8; 32] = Sha256::digest(&bytes).into();
+		if digest != id.0 {
+			return Err(Error::BadAdapter(format!("{} does not hash to its name", path.display())));
+		}
+		let adapter = LoraAdapter::from_bytes(&bytes, None, model)?;
+		if adapter.id() != *id {
+			return Err(Error::BadAdapter(format!("{} is not in canonical form", path.display())));
+		}
+		Ok(adapter)
+	}
+
+	/// Ids of every stored adapter, sorted.
+	pub fn list(&self) -> Result<Vec<AdapterId>> {
+		let mut ids = Vec::new();
+		for entry in std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))? {
+			let entry = entry.map_err(|e| Error::io(&self.dir, e))?;
+			let name = entry.file_name();
+			let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".safetensors")) else {
+				continue;
+			};
+			if let Ok(id) = stem.parse::<AdapterId>() {
+				ids.push(id);
+			}
+		}
+		ids.sort();
+		Ok(ids)
+	}
+}
