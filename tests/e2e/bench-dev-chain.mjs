@@ -1,6 +1,6 @@
 // Measures the dev chain: time from process start to block #1, the block interval over N blocks
 // (from on-chain timestamps), and the latency of an Ethereum transfer from send to receipt.
-// Run through `scripts/bench-dev-chain`; prints a table.
+// Run through `scripts/bench dev-chain`; prints a table.
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { ethers } from 'ethers';
 import { ETH_DEV_KEYS, startDevChain } from './lib/chain.mjs';

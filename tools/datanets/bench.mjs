@@ -1,5 +1,6 @@
 // Measures, on a running dev chain: how many small contributions fit in a block, and the upload
-// throughput of a large file. Used by scripts/bench-datanets (which starts the chain).
+// throughput of a large file; prints a Markdown table. Used by `scripts/bench datanets` (which
+// starts the chain): node bench.mjs [ws-url] [small-count] [large-file-MB]
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { send } from '@openledger/common';
 
 const url = process.argv[2] || 'ws://127.0.0.1:9944';
 const SMALL = Number(process.argv[3] || 400);
@@ -30,14 +32,7 @@ for (const who of senders) {
   let nonce = (await api.rpc.system.accountNextIndex(who.address)).toNumber();
   for (let i = 0; i < perSender; i++) {
     const text = `sample ${who.address.slice(0, 8)} ${i} ` + crypto.randomBytes(72).toString('hex');
-    sends.push(
-      new Promise((resolve, reject) =>
-        api.tx.datanets.contribute(d, 'Text', text).signAndSend(who, { nonce: nonce++ }, ({ status, dispatchError }) => {
-          if (dispatchError) reject(new Error(dispatchError.toString()));
-          else if (status.isInBlock || status.isFinalized) resolve();
-        }).catch(reject),
-      ),
-    );
+    sends.push(send(api, api.tx.datanets.contribute(d, 'Text', text), who, { rejectOnError: true, nonce: nonce++ }));
   }
 }
 const t0 = Date.now();
@@ -55,8 +50,12 @@ counts.sort((a, b) => a - b);
 const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-datanets-')), 'big.txt');
 fs.writeFileSync(file, crypto.randomBytes(Math.floor((BIG_MB * 1e6 * 3) / 4)).toString('base64'));
 const up = cli(['upload', '--datanet', String(d), '--file', file, '--suri', '//Alice']);
-console.log(JSON.stringify({
-  small: { contributions: perSender * senders.length, blocks: counts.length, maxPerBlock: counts[counts.length - 1], medianPerBlock: counts[Math.floor(counts.length / 2)], perSecond: (perSender * senders.length) / secs },
-  upload: { bytes: up.size, seconds: up.seconds, mbPerSec: up.mbPerSec },
-}));
+const small = perSender * senders.length;
+console.log(`
+| datanets on the --dev chain (1 s blocks) | value |
+|---|---:|
+| small contributions (~200 B, ${senders.length} senders) submitted | ${small} |
+| contributions per block: max / median | ${counts[counts.length - 1]} / ${counts[Math.floor(counts.length / 2)]} |
+| contributions per second (submission to inclusion) | ${(small / secs).toFixed(1)} |
+| upload of ${(up.size / 1e6).toFixed(1)} MB through scripts/datanets | ${up.seconds.toFixed(2)} s, ${up.mbPerSec.toFixed(2)} MB/s |`);
 await api.disconnect();

@@ -1,188 +1,281 @@
 #!/usr/bin/env node
 // openledger-datanets: create datanets, upload files (chunked as needed), curate, download.
-// Usage: scripts/datanets <command> [--url ws://127.0.0.1:9944] [--suri //Alice] ...
+// Usage: scripts/datanets <command> [options]; `scripts/datanets help` lists them.
+// Results go to stdout as one JSON object; progress and errors go to stderr.
 import fs from 'node:fs';
+import { parseArgs } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { chunkSize, contentHash, findEvent, formatOpen, hex, parseOpen, send } from '@openledger/common';
 
-const CHUNK = 1024 * 1024;
-const DOMAIN = new TextEncoder().encode('openledger/datanets/v1');
-const OPEN = 10n ** 18n;
-
-const USAGE = `openledger-datanets <command> [options]
+const USAGE = `usage: openledger-datanets <command> [options]
 
 commands:
-  create   --name N --kind text|image|audio|tabular [--summary S] [--spdx CC-BY-4.0]
+  create   --name N [--kind text|image|audio|tabular] [--summary S] [--spdx CC-BY-4.0]
            [--deposit OPEN] [--max-size BYTES] [--daily-bytes N] [--daily-count N] [--allow-list]
   upload   --datanet ID --file PATH [--kind text|image|audio|tabular]
   accept   --datanet ID --ids 1,2,3
-  reject   --datanet ID --id N [--reason CODE]
+  reject   --datanet ID --id N [--reason other|off-topic|low-quality|malformed|license-violation|harmful]
   show     --id N                 a contribution's record
   download --hash 0x.. --out PATH read the bytes back from the node and check the hash
+  help                            this text
 
 common: --url ws://127.0.0.1:9944  --suri //Alice (a dev key or a secret phrase / seed)`;
 
+const COMMON = { url: { type: 'string', default: 'ws://127.0.0.1:9944' }, suri: { type: 'string', default: '//Alice' } };
+const KIND = { kind: { type: 'string', default: 'text' } };
+const OPTIONS = {
+  create: {
+    ...KIND,
+    name: { type: 'string' },
+    summary: { type: 'string', default: '' },
+    spdx: { type: 'string', default: 'CC-BY-4.0' },
+    deposit: { type: 'string', default: '0.01' },
+    'max-size': { type: 'string' },
+    'daily-bytes': { type: 'string' },
+    'daily-count': { type: 'string', default: '100' },
+    'allow-list': { type: 'boolean', default: false },
+  },
+  upload: { ...KIND, datanet: { type: 'string' }, file: { type: 'string' } },
+  accept: { datanet: { type: 'string' }, ids: { type: 'string' } },
+  reject: { datanet: { type: 'string' }, id: { type: 'string' }, reason: { type: 'string', default: 'other' } },
+  show: { id: { type: 'string' } },
+  download: { hash: { type: 'string' }, out: { type: 'string' } },
+};
+
+const KINDS = { text: 'Text', image: 'Image', audio: 'Audio', tabular: 'Tabular' };
+// `RejectReason` of the pallet, in code order (0–5).
+const REASONS = ['other', 'off-topic', 'low-quality', 'malformed', 'license-violation', 'harmful'];
+const pascal = (s) => s.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase());
+
+/** A usage error: printed with the usage text, exit code 2. */
+class UsageError extends Error {}
+
 function parse(argv) {
   const [cmd, ...rest] = argv;
-  const opts = {};
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'`);
-    const key = a.slice(2);
-    if (key === 'allow-list') opts[key] = true;
-    else {
-      if (i + 1 >= rest.length) throw new Error(`--${key} needs a value`);
-      opts[key] = rest[++i];
-    }
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { cmd: 'help' };
+  const options = OPTIONS[cmd];
+  if (!options) throw new UsageError(`unknown command '${cmd}'`);
+  try {
+    const { values } = parseArgs({ args: rest, options: { ...COMMON, ...options }, strict: true, allowPositionals: false });
+    return { cmd, opts: values };
+  } catch (e) {
+    throw new UsageError(`${cmd}: ${e.message.replace(/\. To specify a positional argument.*$/s, '')}`);
   }
-  return { cmd, opts };
 }
 
 function need(opts, key) {
-  if (opts[key] === undefined) throw new Error(`--${key} is required`);
+  if (opts[key] === undefined || opts[key] === '') throw new UsageError(`--${key} is required`);
   return opts[key];
 }
 
-function hex(u8) {
-  return '0x' + Buffer.from(u8).toString('hex');
+/** A non-negative integer option (ids, sizes, counts). */
+function int(opts, key, fallback) {
+  const v = opts[key] ?? fallback;
+  if (v === undefined) throw new UsageError(`--${key} is required`);
+  if (!/^\d+$/.test(String(v))) throw new UsageError(`--${key} must be a non-negative integer, not '${v}'`);
+  return BigInt(v);
 }
 
-/** The chain's content hash: blake2_256(domain ‖ size u64 LE ‖ blake2_256(chunk)…). */
-export function contentHash(data) {
-  const parts = [DOMAIN, new Uint8Array(new BigUint64Array([BigInt(data.length)]).buffer)];
-  for (let o = 0; o < data.length; o += CHUNK) parts.push(blake2AsU8a(data.subarray(o, o + CHUNK), 256));
-  return blake2AsU8a(Buffer.concat(parts), 256);
+function kindOf(opts) {
+  const kind = KINDS[opts.kind];
+  if (!kind) throw new UsageError(`--kind must be one of ${Object.keys(KINDS).join(', ')}, not '${opts.kind}'`);
+  return kind;
 }
 
-const KINDS = { text: 'Text', image: 'Image', audio: 'Audio', tabular: 'Tabular' };
+const progress = (line) => process.stderr.write(`${line}\n`);
 
-/** Submits and waits for inclusion; throws with the pallet's error name and docs. */
-function send(api, tx, signer, nonce) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, { nonce: nonce ?? -1 }, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        if (dispatchError.isModule) {
-          const m = api.registry.findMetaError(dispatchError.asModule);
-          reject(new Error(`${m.section}.${m.name}: ${m.docs.join(' ')}`));
-        } else reject(new Error(dispatchError.toString()));
-      } else if (status.isInBlock || status.isFinalized) resolve(events.map((e) => e.event));
-    }).catch(reject);
-  });
+/** A contribution record with plain field names and amounts in OPEN. */
+function contributionView(id, rec) {
+  const status = rec.status.isPending
+    ? 'pending'
+    : rec.status.isAccepted
+      ? { accepted: rec.status.asAccepted.toNumber() }
+      : { rejected: REASONS[rec.status.asRejected.index] ?? rec.status.asRejected.type };
+  return {
+    id: Number(id),
+    datanet: rec.datanet.toNumber(),
+    contributor: rec.contributor.toString(),
+    hash: rec.hash.toHex(),
+    size: rec.size.toNumber(),
+    kind: rec.kind.type.toLowerCase(),
+    status,
+    deposit: formatOpen(rec.deposit.toBigInt()),
+    block: rec.block.toNumber(),
+  };
 }
 
-function event(events, method) {
-  return events.find((e) => e.section === 'datanets' && e.method === method);
-}
-
-async function main() {
-  const { cmd, opts } = parse(process.argv.slice(2));
-  if (!cmd || cmd === 'help' || cmd === '--help') {
-    console.log(USAGE);
-    return;
+/** Checks and converts every option before anything touches the network. */
+function validate(cmd, opts) {
+  const v = {};
+  if (cmd === 'create') {
+    v.name = need(opts, 'name');
+    v.kind = kindOf(opts);
+    try {
+      v.deposit = parseOpen(opts.deposit);
+    } catch (e) {
+      throw new UsageError(`--deposit: ${e.message}`);
+    }
+    if (opts['max-size'] !== undefined) v.maxSize = int(opts, 'max-size');
+    if (opts['daily-bytes'] !== undefined) v.dailyBytes = int(opts, 'daily-bytes');
+    v.dailyCount = int(opts, 'daily-count');
+  } else if (cmd === 'upload') {
+    v.datanet = int(opts, 'datanet');
+    v.kind = kindOf(opts);
+    const file = need(opts, 'file');
+    try {
+      v.data = fs.readFileSync(file);
+    } catch (e) {
+      throw new UsageError(`cannot read --file ${file}: ${e.code ?? e.message}`);
+    }
+  } else if (cmd === 'accept') {
+    v.datanet = int(opts, 'datanet');
+    v.ids = need(opts, 'ids').split(',').map((x) => {
+      if (!/^\d+$/.test(x.trim())) throw new UsageError(`--ids must be comma-separated contribution ids, not '${opts.ids}'`);
+      return BigInt(x.trim());
+    });
+  } else if (cmd === 'reject') {
+    v.datanet = int(opts, 'datanet');
+    v.id = int(opts, 'id');
+    v.reason = /^\d+$/.test(opts.reason) ? REASONS[Number(opts.reason)] : opts.reason;
+    if (!REASONS.includes(v.reason)) throw new UsageError(`--reason must be one of ${REASONS.join(', ')} (or its code 0–5), not '${opts.reason}'`);
+  } else if (cmd === 'show') {
+    v.id = int(opts, 'id');
+  } else if (cmd === 'download') {
+    v.hash = need(opts, 'hash');
+    if (!/^0x[0-9a-fA-F]{64}$/.test(v.hash)) throw new UsageError(`--hash must be 0x and 64 hex digits, not '${v.hash}'`);
+    v.out = need(opts, 'out');
   }
-  if (!['create', 'upload', 'accept', 'reject', 'show', 'download'].includes(cmd)) {
-    throw new Error(`unknown command '${cmd}'\n\n${USAGE}`);
-  }
+  return v;
+}
+
+async function run(cmd, opts, v) {
   await cryptoWaitReady();
-  const provider = new WsProvider(opts.url || 'ws://127.0.0.1:9944');
+  const provider = new WsProvider(opts.url, 0);
+  const connected = new Promise((resolve, reject) => {
+    provider.on('connected', resolve);
+    provider.on('error', () => reject(new Error(`cannot connect to ${opts.url}`)));
+  });
+  await provider.connect();
+  await connected;
   const api = await ApiPromise.create({ provider, noInitWarn: true });
+  const signer = () => new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(opts.suri);
+  const tx = (call, who, nonce) => send(api, call, who, { rejectOnError: true, nonce });
+  const CHUNK = chunkSize(api);
   try {
-    const signer = () => new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(opts.suri || '//Alice');
     if (cmd === 'create') {
-      const kind = KINDS[opts.kind || 'text'];
-      if (!kind) throw new Error(`--kind must be one of ${Object.keys(KINDS).join(', ')}`);
-      const deposit = BigInt(Math.round(Number(opts.deposit ?? '0.01') * 1e6)) * (OPEN / 1_000_000n);
-      const events = await send(
-        api,
+      const maxFile = BigInt(CHUNK) * BigInt(api.consts.datanets.maxChunks.toNumber());
+      const events = await tx(
         api.tx.datanets.createDatanet(
-          { name: need(opts, 'name'), summary: opts.summary ?? '', tags: [] },
-          kind,
-          { spdx: opts.spdx ?? 'CC-BY-4.0', termsHash: hex(new Uint8Array(32)) },
+          { name: v.name, summary: opts.summary, tags: [] },
+          v.kind,
+          { spdx: opts.spdx, termsHash: hex(new Uint8Array(32)) },
           {
             policy: opts['allow-list'] ? 'AllowList' : 'Open',
-            deposit,
-            maxSize: Number(opts['max-size'] ?? 64 * CHUNK),
-            dailyBytes: BigInt(opts['daily-bytes'] ?? 256 * CHUNK),
-            dailyCount: Number(opts['daily-count'] ?? 100),
+            deposit: v.deposit,
+            maxSize: v.maxSize ?? maxFile,
+            dailyBytes: v.dailyBytes ?? 4n * maxFile,
+            dailyCount: v.dailyCount,
             pricePerUse: 0,
           },
         ),
         signer(),
       );
-      const e = event(events, 'DatanetCreated');
-      console.log(JSON.stringify({ datanet: e.data.datanet.toNumber(), owner: e.data.owner.toString() }));
-    } else if (cmd === 'upload') {
-      const datanet = Number(need(opts, 'datanet'));
-      const data = fs.readFileSync(need(opts, 'file'));
-      const kind = KINDS[opts.kind || 'text'];
-      if (!kind) throw new Error(`--kind must be one of ${Object.keys(KINDS).join(', ')}`);
-      const hash = contentHash(data);
+      const e = findEvent(events, 'datanets', 'DatanetCreated');
+      return { datanet: e.data.datanet.toNumber(), owner: e.data.owner.toString() };
+    }
+    if (cmd === 'upload') {
+      const { datanet, kind, data } = v;
+      const hash = contentHash(data, CHUNK);
       const who = signer();
       const started = Date.now();
+      const rate = (bytes) => (bytes / 1e6 / Math.max((Date.now() - started) / 1000, 1e-3)).toFixed(2);
       let events;
       if (data.length <= CHUNK) {
-        events = await send(api, api.tx.datanets.contribute(datanet, kind, hex(data)), who);
+        events = await tx(api.tx.datanets.contribute(datanet, kind, hex(data)), who);
       } else {
-        const begun = await send(api, api.tx.datanets.beginUpload(datanet, kind, data.length, hex(hash)), who);
-        const upload = event(begun, 'UploadStarted').data.upload.toBigInt();
+        const chunks = Math.ceil(data.length / CHUNK);
+        const begun = await tx(api.tx.datanets.beginUpload(datanet, kind, data.length, hex(hash)), who);
+        const upload = findEvent(begun, 'datanets', 'UploadStarted').data.upload.toBigInt();
+        progress(`upload ${upload}: ${data.length} bytes in ${chunks} chunks`);
         // All chunks go to the pool at once with consecutive nonces; blocks take them in order.
         let nonce = (await api.rpc.system.accountNextIndex(who.address)).toNumber();
+        let done = 0;
         const pending = [];
-        for (let i = 0, o = 0; o < data.length; i++, o += CHUNK) {
-          pending.push(send(api, api.tx.datanets.uploadChunk(upload, i, hex(data.subarray(o, o + CHUNK))), who, nonce++));
+        for (let i = 0; i < chunks; i++) {
+          const piece = data.subarray(i * CHUNK, (i + 1) * CHUNK);
+          pending.push(
+            tx(api.tx.datanets.uploadChunk(upload, i, hex(piece)), who, nonce++).then(() => {
+              done += 1;
+              progress(`chunk ${done} of ${chunks} in a block, ${rate(Math.min(done * CHUNK, data.length))} MB/s`);
+            }),
+          );
         }
         await Promise.all(pending);
-        events = await send(api, api.tx.datanets.finishUpload(upload), who, nonce);
+        events = await tx(api.tx.datanets.finishUpload(upload), who, nonce);
       }
-      const e = event(events, 'Contributed');
+      const e = findEvent(events, 'datanets', 'Contributed');
       const id = e.data.contribution.toBigInt();
       const rec = (await api.query.datanets.contributions(id)).unwrap();
-      const secs = (Date.now() - started) / 1000;
-      console.log(
-        JSON.stringify({
-          contribution: Number(id),
-          hash: hex(hash),
-          size: data.length,
-          status: rec.status.type,
-          seconds: secs,
-          mbPerSec: data.length / 1e6 / secs,
-        }),
-      );
-    } else if (cmd === 'accept') {
-      const ids = need(opts, 'ids').split(',').map((x) => BigInt(x.trim()));
-      const events = await send(api, api.tx.datanets.accept(Number(need(opts, 'datanet')), ids), signer());
-      const e = event(events, 'Accepted');
-      console.log(JSON.stringify({ version: e.data.version.toNumber(), commitment: e.data.commitment.toHex() }));
-    } else if (cmd === 'reject') {
-      const events = await send(
-        api,
-        api.tx.datanets.reject(Number(need(opts, 'datanet')), BigInt(need(opts, 'id')), Number(opts.reason ?? 0)),
-        signer(),
-      );
-      const e = event(events, 'Rejected');
-      console.log(JSON.stringify({ contribution: Number(e.data.contribution.toBigInt()), slashed: e.data.slashed.toString() }));
-    } else if (cmd === 'show') {
-      const rec = await api.query.datanets.contributions(BigInt(need(opts, 'id')));
-      if (rec.isNone) throw new Error(`no contribution ${opts.id}`);
-      console.log(JSON.stringify(rec.unwrap().toHuman()));
-    } else if (cmd === 'download') {
-      const hash = need(opts, 'hash');
+      const seconds = (Date.now() - started) / 1000;
+      return { contribution: Number(id), hash: hex(hash), size: data.length, status: rec.status.type, seconds, mbPerSec: data.length / 1e6 / seconds };
+    }
+    if (cmd === 'accept') {
+      const events = await tx(api.tx.datanets.accept(v.datanet, v.ids), signer());
+      const e = findEvent(events, 'datanets', 'Accepted');
+      return { version: e.data.version.toNumber(), commitment: e.data.commitment.toHex() };
+    }
+    if (cmd === 'reject') {
+      const { reason } = v;
+      const events = await tx(api.tx.datanets.reject(v.datanet, v.id, pascal(reason)), signer());
+      const e = findEvent(events, 'datanets', 'Rejected');
+      return { contribution: Number(e.data.contribution.toBigInt()), reason, slashed: formatOpen(e.data.slashed.toBigInt()) };
+    }
+    if (cmd === 'show') {
+      const { id } = v;
+      const rec = await api.query.datanets.contributions(id);
+      if (rec.isNone) throw new Error(`no contribution ${id}`);
+      return contributionView(id, rec.unwrap());
+    }
+    if (cmd === 'download') {
+      const { hash, out } = v;
       const call = (method, params) => provider.send(method, params);
       const { size, chunks } = await call('datanets_contentInfo', [hash]);
       const parts = [];
-      for (let i = 0; i < chunks; i++) parts.push(Buffer.from((await call('datanets_contentChunk', [hash, i])).slice(2), 'hex'));
+      for (let i = 0; i < chunks; i++) {
+        parts.push(Buffer.from((await call('datanets_contentChunk', [hash, i])).slice(2), 'hex'));
+        if (chunks > 1) progress(`chunk ${i + 1} of ${chunks}`);
+      }
       const data = Buffer.concat(parts);
-      if (data.length !== size || hex(contentHash(data)) !== hash) throw new Error('the downloaded bytes do not match the hash');
-      fs.writeFileSync(need(opts, 'out'), data);
-      console.log(JSON.stringify({ hash, size }));
+      if (data.length !== size || hex(contentHash(data, CHUNK)) !== hash.toLowerCase()) throw new Error('the downloaded bytes do not match the hash');
+      fs.writeFileSync(out, data);
+      return { hash, size };
     }
+    throw new UsageError(`unknown command '${cmd}'`);
   } finally {
     await api.disconnect();
   }
 }
 
-main().catch((e) => {
-  console.error(`error: ${e.message}`);
-  process.exit(1);
-});
+async function main() {
+  const { cmd, opts } = parse(process.argv.slice(2));
+  if (cmd === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const values = validate(cmd, opts);
+  console.log(JSON.stringify(await run(cmd, opts, values)));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(`error: ${e.message}`);
+    process.exit(1);
+  },
+);

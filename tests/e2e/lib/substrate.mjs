@@ -4,7 +4,8 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startDevChain } from './chain.mjs';
 
-export const OPEN = 10n ** 18n;
+// `OPEN`, `send` and the other shared helpers live in @openledger/common (tools/common).
+export { OPEN, send } from '@openledger/common';
 
 /** Starts a dev chain and connects @polkadot/api to it; `stop()` disconnects and stops. */
 export async function startDevApi() {
@@ -21,21 +22,4 @@ export async function startDevApi() {
       await chain.stop();
     },
   };
-}
-
-/**
- * Sends `tx` signed by `signer`; resolves with its events once in a block (dev chains may report
- * Finalized without InBlock). With `{ rejectOnError: true }` a failed dispatch rejects with
- * `section.method: pallet.Error`.
- */
-export function send(api, tx, signer, { rejectOnError = false } = {}) {
-  return new Promise((resolve, reject) => {
-    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
-      if (dispatchError && rejectOnError) {
-        const e = dispatchError.isModule ? api.registry.findMetaError(dispatchError.asModule) : null;
-        const name = e ? `${e.section}.${e.name}` : dispatchError.toString();
-        reject(new Error(`${tx.method.section}.${tx.method.method}: ${name}`));
-      } else if (status.isInBlock || status.isFinalized) resolve(events);
-    }).catch(reject);
-  });
 }

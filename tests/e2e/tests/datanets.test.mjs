@@ -10,18 +10,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startDevChain } from '../lib/chain.mjs';
+import { contentHash, hex } from '@openledger/common';
+import { OPEN, startDevApi } from '../lib/substrate.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const TOOL = path.join(ROOT, 'tools/datanets/cli.mjs');
-const OPEN = 10n ** 18n;
-
 function tool(args, url) {
   return new Promise((resolve) => {
-    execFile('node', [TOOL, ...args, '--url', url], { timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile('node', [TOOL, ...args, ...(url ? ['--url', url] : [])], { timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? err.code ?? 1 : 0, out: stdout.trim(), err: stderr.trim() });
     });
   });
@@ -34,21 +30,17 @@ async function ok(args, url) {
 }
 
 describe('Datanets', () => {
-  let chain, api, keyring, alice, bob, dir;
+  let dev, chain, api, keyring, bob, dir;
 
   before(async () => {
-    await cryptoWaitReady();
-    chain = await startDevChain();
-    api = await ApiPromise.create({ provider: new WsProvider(chain.wsUrl), noInitWarn: true });
-    keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-    alice = keyring.addFromUri('//Alice');
+    dev = await startDevApi();
+    ({ chain, api, keyring } = dev);
     bob = keyring.addFromUri('//Bob');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datanets-e2e-'));
   });
 
   after(async () => {
-    await api?.disconnect();
-    await chain?.stop();
+    await dev?.stop();
   });
 
   const account = async (who) => (await api.query.system.account(who)).data;
@@ -67,8 +59,14 @@ describe('Datanets', () => {
     const file = path.join(dir, 'corpus.txt');
     fs.writeFileSync(file, text);
     const before = await account(bob.address);
-    const up = await ok(['upload', '--datanet', String(datanet), '--file', file, '--suri', '//Bob'], chain.wsUrl);
+    const run = await tool(['upload', '--datanet', String(datanet), '--file', file, '--suri', '//Bob'], chain.wsUrl);
+    assert.equal(run.code, 0, run.err);
+    const up = JSON.parse(run.out);
+    // Progress while it runs: every chunk reported, with its rate, before the result.
+    for (let i = 1; i <= 4; i++) assert.match(run.err, new RegExp(`chunk ${i} of 4 in a block, [0-9.]+ MB/s`));
     assert.equal(up.size, Buffer.byteLength(text));
+    // The hash the tool sent is the one the shared helper computes with the runtime's chunk size.
+    assert.equal(up.hash, hex(contentHash(Buffer.from(text), api.consts.datanets.chunkSize.toNumber())));
     assert.equal(up.status, 'Pending');
     console.log(`# upload of ${(up.size / 1e6).toFixed(1)} MB: ${up.seconds.toFixed(2)} s, ${up.mbPerSec.toFixed(2)} MB/s`);
     assert.equal(await held(bob.address), 2n * OPEN, 'the deposit is held while pending');
@@ -89,6 +87,16 @@ describe('Datanets', () => {
     const [view] = await api.call.datanetsApi.datanets(datanet, 1);
     assert.equal(view.version.toNumber(), 1);
     assert.equal(Buffer.from(view.name).toString(), 'corpus');
+
+    // The record as a user reads it: plain field names, the deposit in OPEN.
+    const shown = await ok(['show', '--id', String(up.contribution)], chain.wsUrl);
+    assert.deepEqual(Object.keys(shown), ['id', 'datanet', 'contributor', 'hash', 'size', 'kind', 'status', 'deposit', 'block']);
+    assert.equal(shown.contributor, bob.address);
+    assert.equal(shown.size, up.size);
+    assert.equal(shown.hash, up.hash);
+    assert.equal(shown.kind, 'text');
+    assert.deepEqual(shown.status, { accepted: 1 });
+    assert.equal(shown.deposit, '2 OPEN');
 
     // Read back: the tool (chunk by chunk) and the whole-content RPC.
     const out = path.join(dir, 'back.txt');
@@ -161,5 +169,43 @@ describe('Datanets', () => {
     assert.ok(lost >= 0n && lost < OPEN / 100n, `refused submissions cost only fees: ${lost}`);
     const [view] = await api.call.datanetsApi.datanets(small.datanet, 1);
     assert.equal(view.pending.toNumber(), 2);
+  });
+
+  it('rejects with a named reason, slashing the governance share to the treasury', async () => {
+    const d = await ok(['create', '--name', 'reasons', '--deposit', '1.5', '--suri', '//Alice'], chain.wsUrl);
+    const file = path.join(dir, 'offtopic.txt');
+    fs.writeFileSync(file, 'a recipe for soup, in a datanet about rust compilers');
+    const up = await ok(['upload', '--datanet', String(d.datanet), '--file', file, '--suri', '//Bob'], chain.wsUrl);
+    const r = await ok(['reject', '--datanet', String(d.datanet), '--id', String(up.contribution), '--reason', 'off-topic', '--suri', '//Alice'], chain.wsUrl);
+    // 10 % of 1.5 OPEN.
+    assert.deepEqual(r, { contribution: up.contribution, reason: 'off-topic', slashed: '0.15 OPEN' });
+    const shown = await ok(['show', '--id', String(up.contribution)], chain.wsUrl);
+    assert.deepEqual(shown.status, { rejected: 'off-topic' });
+  });
+
+  it('refuses unknown, misspelled and malformed flags with the usage line, before touching the chain', async () => {
+    // No --url: nothing listens on the default port, so a command that got as far as
+    // connecting would fail differently.
+    for (const [args, pattern] of [
+      [['create', '--name', 'x', '--bogus-flag', '1'], /Unknown option '--bogus-flag'/],
+      [['create', '--name', 'x', '--license', 'CC-BY-4.0'], /Unknown option '--license'/],
+      [['upload', '--datanet', 'zero', '--file', 'x'], /--datanet must be a non-negative integer, not 'zero'/],
+      [['upload', '--datanet', '0'], /--file is required/],
+      [['create', '--name', 'x', '--kind', 'video'], /--kind must be one of text, image, audio, tabular/],
+      [['reject', '--datanet', '0', '--id', '1', '--reason', 'boring'], /--reason must be one of other, off-topic/],
+      [['show', '--id', '1', 'extra'], /Unexpected argument 'extra'/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['create', '--name', 'x', '--deposit', '1,5'], /--deposit: '1,5' is not an OPEN amount/],
+    ]) {
+      const r = await tool(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, pattern);
+      assert.match(r.err, /usage: openledger-datanets <command>/);
+      assert.equal(r.out, '', 'nothing on stdout');
+    }
+    // An unreachable node is an error of its own, not a hang.
+    const down = await tool(['show', '--id', '0'], 'ws://127.0.0.1:9');
+    assert.equal(down.code, 1);
+    assert.match(down.err, /cannot connect to ws:\/\/127.0.0.1:9/);
   });
 });

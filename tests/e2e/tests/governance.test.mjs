@@ -90,7 +90,7 @@ describe('OpenGov', () => {
     // 5. Confirmation and enactment.
     await waitFor(async () => (await api.query.referenda.referendumInfoFor(index)).unwrap().isApproved, 'approval');
     const now = await waitFor(async () => {
-      const s = await api.query.tokenomics.feeSplitOf();
+      const s = await api.query.tokenomics.feeSplit();
       return s.treasury.toNumber() === 150_000_000 ? s : null;
     }, 'enactment');
     assert.equal(now.modelOwner.toNumber(), 350_000_000);

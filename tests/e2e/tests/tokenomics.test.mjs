@@ -85,7 +85,7 @@ describe('Tokenomics', () => {
     const sudid = events.find(({ event }) => api.events.sudo.Sudid.is(event));
     const err = sudid.event.data[0].asErr;
     assert.equal(api.registry.findMetaError(err.asModule).name, 'SplitNotWhole');
-    assert.equal((await api.query.tokenomics.feeSplitOf()).treasury.toNumber(), 100_000_000);
+    assert.equal((await api.query.tokenomics.feeSplit()).treasury.toNumber(), 100_000_000);
 
     // A whole split: applied, with its event, and read back.
     events = await send(api.tx.sudo.sudo(api.tx.tokenomics.setFeeSplit(split)), alice);
