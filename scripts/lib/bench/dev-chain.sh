@@ -1,7 +1,6 @@
-#!/usr/bin/env bash
+# Sourced by scripts/bench after lib/common.sh; arguments after the target name are "$@".
 # Measures a --dev chain: start-up to first block, block interval, Ethereum transfer latency.
 # Prints a Markdown table. BLOCKS=20 TRANSFERS=5 by default.
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup
 setup_e2e
 build
