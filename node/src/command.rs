@@ -152,7 +152,10 @@ pub fn run() -> sc_cli::Result<()> {
 /// `benchmark pallet` (weights of the runtime's pallets, measured in the runtime's Wasm) and
 /// `benchmark machine` (this computer against the reference validator hardware).
 #[cfg(feature = "runtime-benchmarks")]
-fn benchmark(cli: &Cli, cmd: &polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd) -> sc_cli::Result<()> {
+fn benchmark(
+	cli: &Cli,
+	cmd: &polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd,
+) -> sc_cli::Result<()> {
 	use polkadot_sdk::{
 		frame_benchmarking_cli::{BenchmarkCmd, SUBSTRATE_REFERENCE_HARDWARE},
 		sp_runtime::traits::HashingFor,

@@ -25,8 +25,7 @@ use crate::{
 	opaque::SessionKeys,
 	validators::{CANDIDACY_BOND, MAX_CANDIDATES, PRODUCTION_SESSION_LENGTH},
 	AccountId, Balance, BalancesConfig, BlockNumber, CollatorSelectionConfig, Runtime,
-	RuntimeGenesisConfig, SessionConfig, TechnicalCommitteeConfig, ValidatorsConfig,
-	VestingConfig,
+	RuntimeGenesisConfig, SessionConfig, TechnicalCommitteeConfig, ValidatorsConfig, VestingConfig,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -94,14 +93,26 @@ pub mod allocation {
 		vesting: Some((12 * MONTH, 36 * MONTH)),
 	};
 	/// Team: 12-month cliff, then 36 months linear.
-	pub const TEAM: Pool =
-		Pool { name: "team", id: PalletId(*b"ol/teamm"), amount: 150_000_000 * OPEN, vesting: Some((12 * MONTH, 36 * MONTH)) };
+	pub const TEAM: Pool = Pool {
+		name: "team",
+		id: PalletId(*b"ol/teamm"),
+		amount: 150_000_000 * OPEN,
+		vesting: Some((12 * MONTH, 36 * MONTH)),
+	};
 	/// Ecosystem: partnerships and development funding; liquid (governance spends it).
-	pub const ECOSYSTEM: Pool =
-		Pool { name: "ecosystem", id: PalletId(*b"ol/ecsys"), amount: 100_000_000 * OPEN, vesting: None };
+	pub const ECOSYSTEM: Pool = Pool {
+		name: "ecosystem",
+		id: PalletId(*b"ol/ecsys"),
+		amount: 100_000_000 * OPEN,
+		vesting: None,
+	};
 	/// Liquidity: exchange and market-making liquidity; liquid.
-	pub const LIQUIDITY: Pool =
-		Pool { name: "liquidity", id: PalletId(*b"ol/lqdty"), amount: 50_000_000 * OPEN, vesting: None };
+	pub const LIQUIDITY: Pool = Pool {
+		name: "liquidity",
+		id: PalletId(*b"ol/lqdty"),
+		amount: 50_000_000 * OPEN,
+		vesting: None,
+	};
 
 	/// Every pool, in the order of the table in `docs/tokenomics.md`.
 	pub const POOLS: [Pool; 5] = [COMMUNITY, INVESTORS, TEAM, ECOSYSTEM, LIQUIDITY];
@@ -152,8 +163,11 @@ pub fn genesis_balances(endowed: &[AccountId]) -> Vec<(AccountId, Balance)> {
 	allocation::POOLS
 		.iter()
 		.map(|pool| {
-			let amount =
-				if *pool == allocation::ECOSYSTEM { pool.amount.saturating_sub(carved) } else { pool.amount };
+			let amount = if *pool == allocation::ECOSYSTEM {
+				pool.amount.saturating_sub(carved)
+			} else {
+				pool.amount
+			};
 			(pool.account(), amount)
 		})
 		.chain(endowed.iter().cloned().map(|who| (who, DEV_ENDOWMENT)))
@@ -202,7 +216,7 @@ fn testnet_genesis(
 			session_length,
 			candidates: validators.iter().map(|v| v.account.clone()).collect::<Vec<_>>(),
 		},
-	origins: crate::governance::origins::GenesisConfig { fast_tracks: governance.fast_tracks },
+		origins: crate::governance::origins::GenesisConfig { fast_tracks: governance.fast_tracks },
 		technical_committee: TechnicalCommitteeConfig { members: governance.technical_committee },
 	});
 	// Without sudo the preset leaves the key out entirely (no `sudo` section at all).
@@ -214,7 +228,10 @@ fn testnet_genesis(
 
 /// Alice, Bob and Charlie: the development technical committee.
 fn dev_technical_committee() -> Vec<AccountId> {
-	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie].iter().map(|k| k.to_account_id()).collect()
+	[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect()
 }
 
 /// A validator bonded at genesis: its account and session keys.
@@ -256,9 +273,16 @@ pub fn development_config_genesis() -> Value {
 /// sessions.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
-		vec![dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice), dev_validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob)],
+		vec![
+			dev_validator(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
+			dev_validator(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
+		],
 		PRODUCTION_SESSION_LENGTH,
-		Governance { sudo: None, fast_tracks: false, technical_committee: dev_technical_committee() },
+		Governance {
+			sudo: None,
+			fast_tracks: false,
+			technical_committee: dev_technical_committee(),
+		},
 		dev_accounts(),
 	)
 }

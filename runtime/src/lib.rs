@@ -35,8 +35,8 @@ mod benches {
 
 mod apis;
 pub mod configs;
-pub mod governance;
 pub mod genesis_config_presets;
+pub mod governance;
 pub mod validators;
 
 use alloc::vec::Vec;

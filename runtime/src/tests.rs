@@ -12,8 +12,8 @@
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, OPEN, TOTAL_SUPPLY},
 	genesis_config_presets::{
-		allocation, dev_accounts, eth_account, get_preset, DEV_ENDOWMENT,
-		ETH_DEV_ADDRESSES, LOCAL_TESTNET_RUNTIME_PRESET,
+		allocation, dev_accounts, eth_account, get_preset, DEV_ENDOWMENT, ETH_DEV_ADDRESSES,
+		LOCAL_TESTNET_RUNTIME_PRESET,
 	},
 	validators::CANDIDACY_BOND,
 	*,
@@ -123,21 +123,30 @@ fn genesis_supply_is_exactly_one_billion_open_in_every_preset() {
 #[test]
 fn the_allocation_is_exactly_the_published_split_of_one_billion() {
 	let percent_of_supply = |pool: &allocation::Pool| pool.amount * 10_000 / TOTAL_SUPPLY;
-	let split: Vec<(&str, Balance)> = allocation::POOLS.iter().map(|p| (p.name, percent_of_supply(p))).collect();
+	let split: Vec<(&str, Balance)> =
+		allocation::POOLS.iter().map(|p| (p.name, percent_of_supply(p))).collect();
 	// Basis points: 51.71 %, 18.29 %, 15 %, 10 %, 5 %.
 	assert_eq!(
 		split,
-		vec![("community", 5171), ("investors", 1829), ("team", 1500), ("ecosystem", 1000), ("liquidity", 500)]
+		vec![
+			("community", 5171),
+			("investors", 1829),
+			("team", 1500),
+			("ecosystem", 1000),
+			("liquidity", 500)
+		]
 	);
 	assert_eq!(allocation::POOLS.iter().map(|p| p.amount).sum::<Balance>(), TOTAL_SUPPLY);
 	assert_eq!(allocation::POOLS.iter().map(|p| p.amount % OPEN).sum::<Balance>(), 0, "whole OPEN");
-	let ids: std::collections::BTreeSet<_> = allocation::POOLS.iter().map(|p| p.account()).collect();
+	let ids: std::collections::BTreeSet<_> =
+		allocation::POOLS.iter().map(|p| p.account()).collect();
 	assert_eq!(ids.len(), 5, "five distinct pool accounts");
 
 	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
 		let carved = DEV_ENDOWMENT * dev_accounts().len() as Balance + 3 * EXISTENTIAL_DEPOSIT;
 		for pool in allocation::POOLS {
-			let expected = if pool == allocation::ECOSYSTEM { pool.amount - carved } else { pool.amount };
+			let expected =
+				if pool == allocation::ECOSYSTEM { pool.amount - carved } else { pool.amount };
 			assert_eq!(Balances::total_balance(&pool.account()), expected, "{}", pool.name);
 		}
 		assert_eq!(Tokenomics::parameters().total_issuance, TOTAL_SUPPLY);
@@ -162,12 +171,30 @@ fn team_and_investors_vest_linearly_after_a_twelve_month_cliff() {
 			let who = pool.account();
 			let per_block = pool.amount / Balance::from(36 * MONTH);
 			assert_eq!(vested_at(&who, 1), 0, "{}: nothing at genesis", pool.name);
-			assert_eq!(vested_at(&who, 12 * MONTH - 1), 0, "{}: nothing before the cliff", pool.name);
+			assert_eq!(
+				vested_at(&who, 12 * MONTH - 1),
+				0,
+				"{}: nothing before the cliff",
+				pool.name
+			);
 			assert_eq!(vested_at(&who, 12 * MONTH), 0, "{}: the cliff block itself", pool.name);
 			assert_eq!(vested_at(&who, 12 * MONTH + 1), per_block);
-			assert_eq!(vested_at(&who, 30 * MONTH), per_block * Balance::from(18 * MONTH), "half way");
-			assert!(vested_at(&who, 48 * MONTH) >= pool.amount - per_block, "{}: all but dust at 48 months", pool.name);
-			assert_eq!(vested_at(&who, 48 * MONTH + 1), pool.amount, "{}: everything after", pool.name);
+			assert_eq!(
+				vested_at(&who, 30 * MONTH),
+				per_block * Balance::from(18 * MONTH),
+				"half way"
+			);
+			assert!(
+				vested_at(&who, 48 * MONTH) >= pool.amount - per_block,
+				"{}: all but dust at 48 months",
+				pool.name
+			);
+			assert_eq!(
+				vested_at(&who, 48 * MONTH + 1),
+				pool.amount,
+				"{}: everything after",
+				pool.name
+			);
 		}
 	});
 }
@@ -180,7 +207,11 @@ fn the_community_pool_vests_linearly_over_48_months_and_locked_funds_cannot_move
 		let who = pool.account();
 		let per_block = pool.amount / Balance::from(48 * MONTH);
 		assert_eq!(vested_at(&who, 1), per_block);
-		assert_eq!(vested_at(&who, 12 * MONTH), per_block * Balance::from(12 * MONTH), "a quarter after a year");
+		assert_eq!(
+			vested_at(&who, 12 * MONTH),
+			per_block * Balance::from(12 * MONTH),
+			"a quarter after a year"
+		);
 		assert_eq!(vested_at(&who, 48 * MONTH + 1), pool.amount);
 
 		// Before the cliff the team pool cannot transfer a single OPEN, even with the vest call.
@@ -189,7 +220,8 @@ fn the_community_pool_vests_linearly_over_48_months_and_locked_funds_cannot_move
 		let origin = RuntimeOrigin::signed(team.clone());
 		assert_ok!(Vesting::vest(origin.clone()));
 		let to = Sr25519Keyring::Bob.to_account_id();
-		let transfer = pallet_balances::Call::<Runtime>::transfer_keep_alive { dest: to.into(), value: OPEN };
+		let transfer =
+			pallet_balances::Call::<Runtime>::transfer_keep_alive { dest: to.into(), value: OPEN };
 		assert!(RuntimeCall::Balances(transfer).dispatch(origin).is_err());
 		assert_eq!(Balances::total_balance(&team), allocation::TEAM.amount);
 	});
@@ -437,10 +469,15 @@ fn tracks_are_short_on_the_dev_chain_and_realistic_elsewhere() {
 			.map(|t| String::from_utf8_lossy(&t.info.name).trim_end_matches('\0').to_string())
 			.collect::<Vec<_>>()
 	};
-	assert_eq!(names(tracks::production()), ["root", "whitelisted_caller", "treasurer", "economic_parameters"]);
+	assert_eq!(
+		names(tracks::production()),
+		["root", "whitelisted_caller", "treasurer", "economic_parameters"]
+	);
 	assert_eq!(names(tracks::fast()), names(tracks::production()));
 	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
-		assert!(Tracks::tracks().all(|t| t.info.decision_period <= 20 && t.info.confirm_period <= 2));
+		assert!(
+			Tracks::tracks().all(|t| t.info.decision_period <= 20 && t.info.confirm_period <= 2)
+		);
 		assert_ok!(Tracks::check_integrity());
 	});
 	ext_for(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
@@ -457,12 +494,18 @@ fn only_the_economic_track_or_root_changes_economic_parameters() {
 	use crate::governance::origins::Origin;
 	use polkadot_sdk::sp_runtime::Perbill;
 	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
-		let rate = |p| RuntimeCall::Tokenomics(pallet_tokenomics::Call::set_reward_release { rate: Perbill::from_percent(p) });
+		let rate = |p| {
+			RuntimeCall::Tokenomics(pallet_tokenomics::Call::set_reward_release {
+				rate: Perbill::from_percent(p),
+			})
+		};
 		assert!(rate(1).dispatch(RuntimeOrigin::from(Origin::Treasurer)).is_err());
 		assert!(rate(1).dispatch(RuntimeOrigin::from(Origin::WhitelistedCaller)).is_err());
 		assert_ok!(rate(1).dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
 		assert_ok!(rate(2).dispatch(RuntimeOrigin::root()));
-		let slash = RuntimeCall::Datanets(pallet_datanets::Call::set_contribution_slash { share: Perbill::from_percent(20) });
+		let slash = RuntimeCall::Datanets(pallet_datanets::Call::set_contribution_slash {
+			share: Perbill::from_percent(20),
+		});
 		assert_ok!(slash.dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
 		assert_eq!(Tokenomics::parameters().contribution_slash, Perbill::from_percent(20));
 	});
@@ -491,8 +534,15 @@ fn author_next_block(who: &AccountId) {
 	}
 	let number = System::block_number() + 1;
 	let parent = frame_system::BlockHash::<Runtime>::get(number - 1);
-	let digest = Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
-	Executive::initialize_block(&Header::new(number, Default::default(), Default::default(), parent, digest));
+	let digest =
+		Digest { logs: vec![DigestItem::PreRuntime(AURA_ENGINE_ID, Slot::from(slot).encode())] };
+	Executive::initialize_block(&Header::new(
+		number,
+		Default::default(),
+		Default::default(),
+		parent,
+		digest,
+	));
 	assert_ok!(Timestamp::set(RuntimeOrigin::none(), slot * crate::time::SLOT_DURATION));
 	Executive::finalize_block();
 	assert_eq!(pallet_collator_selection::LastAuthoredBlock::<Runtime>::get(who), number);
@@ -506,17 +556,25 @@ fn session_validators() -> std::collections::BTreeSet<AccountId> {
 fn local_testnet_starts_with_alice_and_bob_bonded_and_their_keys_as_authorities() {
 	use polkadot_sdk::sp_runtime::traits::Zero;
 	ext_for(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
-		let (alice, bob) = (Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id());
+		let (alice, bob) =
+			(Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id());
 		let candidates = pallet_collator_selection::CandidateList::<Runtime>::get();
 		assert_eq!(
 			candidates.iter().map(|c| (c.who.clone(), c.deposit)).collect::<Vec<_>>(),
 			vec![(alice.clone(), CANDIDACY_BOND), (bob.clone(), CANDIDACY_BOND)]
 		);
-		assert!(pallet_collator_selection::Invulnerables::<Runtime>::get().is_empty(), "everyone is bonded");
+		assert!(
+			pallet_collator_selection::Invulnerables::<Runtime>::get().is_empty(),
+			"everyone is bonded"
+		);
 		assert_eq!(pallet_collator_selection::CandidacyBond::<Runtime>::get(), CANDIDACY_BOND);
 		assert_eq!(session_validators(), [alice.clone(), bob.clone()].into());
-		let aura: std::collections::BTreeSet<_> = pallet_aura::Authorities::<Runtime>::get().into_iter().collect();
-		assert_eq!(aura, [Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()].into());
+		let aura: std::collections::BTreeSet<_> =
+			pallet_aura::Authorities::<Runtime>::get().into_iter().collect();
+		assert_eq!(
+			aura,
+			[Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()].into()
+		);
 		assert_eq!(crate::configs::SessionLength::get(), crate::time::HOURS);
 		// The pot exists (its existential deposit was carved from the ecosystem pool).
 		let pot = pallet_collator_selection::Pallet::<Runtime>::account_id();
@@ -527,7 +585,9 @@ fn local_testnet_starts_with_alice_and_bob_bonded_and_their_keys_as_authorities(
 
 #[test]
 fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_removed() {
-	use polkadot_sdk::{pallet_collator_selection::Error as SelectionError, pallet_session::Error as SessionError};
+	use polkadot_sdk::{
+		pallet_collator_selection::Error as SelectionError, pallet_session::Error as SessionError,
+	};
 	local_with_sessions_of(10).execute_with(|| {
 		let [alice, bob, charlie, dave] = [
 			Sr25519Keyring::Alice,
@@ -547,13 +607,19 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 			Session::set_keys(RuntimeOrigin::signed(who.clone()), keys.clone(), proof)
 		};
 		assert_eq!(set_keys(&charlie, vec![]), Err(SessionError::<Runtime>::InvalidProof.into()));
-		assert_eq!(set_keys(&dave, proof.clone()), Err(SessionError::<Runtime>::InvalidProof.into()));
 		assert_eq!(
-			CollatorSelection::register_as_candidate(RuntimeOrigin::signed(dave.clone())).map_err(|e| e.error),
+			set_keys(&dave, proof.clone()),
+			Err(SessionError::<Runtime>::InvalidProof.into())
+		);
+		assert_eq!(
+			CollatorSelection::register_as_candidate(RuntimeOrigin::signed(dave.clone()))
+				.map_err(|e| e.error),
 			Err(SelectionError::<Runtime>::ValidatorNotRegistered.into())
 		);
 		assert_ok!(set_keys(&charlie, proof));
-		assert_ok!(CollatorSelection::register_as_candidate(RuntimeOrigin::signed(charlie.clone())));
+		assert_ok!(CollatorSelection::register_as_candidate(RuntimeOrigin::signed(
+			charlie.clone()
+		)));
 		assert_eq!(
 			Balances::reserved_balance(&charlie),
 			CANDIDACY_BOND + crate::configs::SessionKeyDeposit::get()
@@ -583,18 +649,27 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 			let author = if System::block_number().is_multiple_of(2) { &alice } else { &charlie };
 			author_next_block(author);
 			if System::events().iter().any(|r| {
-				r.event == RuntimeEvent::CollatorSelection(pallet_collator_selection::Event::CandidateRemoved {
-					account_id: bob.clone(),
-				})
+				r.event
+					== RuntimeEvent::CollatorSelection(
+						pallet_collator_selection::Event::CandidateRemoved {
+							account_id: bob.clone(),
+						},
+					)
 			}) {
 				kicked_at = Some(System::block_number());
 			}
 		}
-		assert_eq!(kicked_at, Some(40), "removed at the first session boundary 20 blocks after block 19");
+		assert_eq!(
+			kicked_at,
+			Some(40),
+			"removed at the first session boundary 20 blocks after block 19"
+		);
 		assert_eq!(Balances::reserved_balance(&bob), 0, "bond returned");
 		assert_eq!(session_validators(), [alice.clone(), charlie.clone()].into());
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().len(), 2);
-		assert!(pallet_collator_selection::CandidateList::<Runtime>::get().iter().all(|c| c.who != bob));
+		assert!(pallet_collator_selection::CandidateList::<Runtime>::get()
+			.iter()
+			.all(|c| c.who != bob));
 
 		// Leaving returns the bond; the set shrinks to Alice two sessions later.
 		assert_ok!(CollatorSelection::leave_intent(RuntimeOrigin::signed(charlie.clone())));

@@ -39,7 +39,6 @@ pub const PRODUCTION_SESSION_LENGTH: BlockNumber = crate::time::HOURS;
 /// The most bonded candidates; the presets select all of them (`desiredCandidates`).
 pub const MAX_CANDIDATES: u32 = 80;
 
-
 /// The session length and the validators bonded at genesis.
 #[polkadot_sdk::frame_support::pallet]
 #[allow(clippy::expect_used, reason = "a genesis that cannot be built must abort the build")]

@@ -191,7 +191,8 @@ impl Model {
 			return Err(Error::InvalidRequest("the prompt is empty".into()));
 		}
 		let mut sampler = Sampler::new(params)?;
-		let stops = if params.ignore_stop { Vec::new() } else { self.stop_tokens(&params.stop_tokens) };
+		let stops =
+			if params.ignore_stop { Vec::new() } else { self.stop_tokens(&params.stop_tokens) };
 		let mut cache = KvCache::new(self);
 		let mut decoder = StreamDecoder::default();
 		let mut out = Vec::new();

@@ -86,7 +86,7 @@ impl QuantMatrix {
 				Kind::Q4_1 => {
 					m.push(f16(blk[2], blk[3]));
 					qs.extend_from_slice(&blk[4..20]);
-				},
+				}
 				Kind::Q8_0 => qs.extend_from_slice(&blk[2..34]),
 			}
 		}
@@ -146,9 +146,10 @@ impl QuantMatrix {
 			(Kind::Q4_1, true) => {
 				let wm = &self.m[col * kb..(col + 1) * kb];
 				unsafe { dot_q4_1_avx2(wd, wm, wq, ad, as_, aq) }
-			},
-			(Kind::Q4_1, false) =>
-				dot_q4_1_scalar(wd, &self.m[col * kb..(col + 1) * kb], wq, ad, as_, aq),
+			}
+			(Kind::Q4_1, false) => {
+				dot_q4_1_scalar(wd, &self.m[col * kb..(col + 1) * kb], wq, ad, as_, aq)
+			}
 			// SAFETY: as above.
 			(Kind::Q8_0, true) => unsafe { dot_q8_0_avx2(wd, wq, ad, aq) },
 			(Kind::Q8_0, false) => dot_q8_0_scalar(wd, wq, ad, aq),
@@ -169,12 +170,12 @@ impl QuantMatrix {
 				let wq = &self.qs[col * kb * 16..(col + 1) * kb * 16];
 				// SAFETY: only called when AVX2/FMA/F16C were detected.
 				unsafe { dot4_q4_1_avx2(wd, wm, wq, ad, as_, aq, kb) }
-			},
+			}
 			Kind::Q8_0 => {
 				let wq = &self.qs[col * kb * 32..(col + 1) * kb * 32];
 				// SAFETY: as above.
 				unsafe { dot4_q8_0_avx2(wd, wq, ad, aq, kb) }
-			},
+			}
 		}
 	}
 
@@ -223,9 +224,9 @@ impl QuantMatrix {
 fn has_simd() -> bool {
 	#[cfg(target_arch = "x86_64")]
 	{
-		std::is_x86_feature_detected!("avx2") &&
-			std::is_x86_feature_detected!("fma") &&
-			std::is_x86_feature_detected!("f16c")
+		std::is_x86_feature_detected!("avx2")
+			&& std::is_x86_feature_detected!("fma")
+			&& std::is_x86_feature_detected!("f16c")
 	}
 	#[cfg(not(target_arch = "x86_64"))]
 	{
@@ -296,9 +297,17 @@ unsafe fn hsum(v: std::arch::x86_64::__m256) -> f32 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma,f16c")]
-unsafe fn dot_q4_1_avx2(wd: &[f32], wm: &[f32], wq: &[u8], ad: &[f32], as_: &[f32], aq: &[i8]) -> f32 {
+unsafe fn dot_q4_1_avx2(
+	wd: &[f32],
+	wm: &[f32],
+	wq: &[u8],
+	ad: &[f32],
+	as_: &[f32],
+	aq: &[i8],
+) -> f32 {
 	use std::arch::x86_64::*;
-	let nb = wd.len().min(wm.len()).min(ad.len()).min(as_.len()).min(wq.len() / 16).min(aq.len() / 32);
+	let nb =
+		wd.len().min(wm.len()).min(ad.len()).min(as_.len()).min(wq.len() / 16).min(aq.len() / 32);
 	let mask = _mm_set1_epi8(0x0F);
 	let ones = _mm256_set1_epi16(1);
 	let mut acc = _mm256_setzero_ps();
@@ -375,7 +384,12 @@ unsafe fn dot4_q4_1_avx2(
 			summs[r] += m * *as_.get_unchecked(r * kb + b);
 		}
 	}
-	[hsum(acc[0]) + summs[0], hsum(acc[1]) + summs[1], hsum(acc[2]) + summs[2], hsum(acc[3]) + summs[3]]
+	[
+		hsum(acc[0]) + summs[0],
+		hsum(acc[1]) + summs[1],
+		hsum(acc[2]) + summs[2],
+		hsum(acc[3]) + summs[3],
+	]
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -424,7 +438,14 @@ unsafe fn dot4_q8_0_avx2(_wd: &[f32], _wq: &[u8], _ad: &[f32], _aq: &[i8], _kb: 
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn dot_q4_1_avx2(wd: &[f32], wm: &[f32], wq: &[u8], ad: &[f32], as_: &[f32], aq: &[i8]) -> f32 {
+unsafe fn dot_q4_1_avx2(
+	wd: &[f32],
+	wm: &[f32],
+	wq: &[u8],
+	ad: &[f32],
+	as_: &[f32],
+	aq: &[i8],
+) -> f32 {
 	dot_q4_1_scalar(wd, wm, wq, ad, as_, aq)
 }
 
@@ -442,7 +463,8 @@ mod tests {
 	fn check(dtype: GgmlDType) {
 		let (n, k, rows) = (48, 96, 7);
 		let w: Vec<f32> = (0..n * k).map(|i| ((i * 7919 % 113) as f32 - 56.0) / 40.0).collect();
-		let x: Vec<f32> = (0..rows * k).map(|i| ((i * 104_729 % 97) as f32 - 48.0) / 30.0).collect();
+		let x: Vec<f32> =
+			(0..rows * k).map(|i| ((i * 104_729 % 97) as f32 - 48.0) / 30.0).collect();
 		let wt = Tensor::from_vec(w, (n, k), &Device::Cpu).unwrap();
 		let q = QTensor::quantize(&wt, dtype).unwrap();
 		let deq = q.dequantize(&Device::Cpu).unwrap();
@@ -463,7 +485,10 @@ mod tests {
 					.map(|j| wv[c * k + j].abs() * acts.d[(r * k + j) / QK] / 2.0)
 					.sum::<f32>() + 1e-4;
 				assert!((ours[i] - reference[i]).abs() <= bound, "{} vs {}", ours[i], reference[i]);
-				assert!((ours[i] - scalar[i]).abs() < 1e-4 * (1.0 + scalar[i].abs()), "simd vs scalar");
+				assert!(
+					(ours[i] - scalar[i]).abs() < 1e-4 * (1.0 + scalar[i].abs()),
+					"simd vs scalar"
+				);
 			}
 		}
 	}

@@ -239,7 +239,11 @@ pub struct LoraAdapter {
 const CONFIG_KEY: &str = "openledger.lora_config";
 
 fn peft_key(layer: usize, t: Target, ab: &str) -> String {
-	format!("base_model.model.model.layers.{layer}.{}.{}.lora_{ab}.weight", t.parent(), t.peft_name())
+	format!(
+		"base_model.model.model.layers.{layer}.{}.{}.lora_{ab}.weight",
+		t.parent(),
+		t.peft_name()
+	)
 }
 
 /// Converts between Hugging Face and GGUF row order for RoPE'd projections (`q_proj`,
@@ -278,11 +282,11 @@ impl LoraAdapter {
 		for (i, layer) in layers.iter().enumerate() {
 			for (t, p) in layer {
 				let (d_in, d_out) = t.dims(model);
-				let ok = p.d_in == d_in &&
-					p.d_out == d_out &&
-					p.rank == config.rank &&
-					p.a.len() == p.rank * d_in &&
-					p.b.len() == d_out * p.rank;
+				let ok = p.d_in == d_in
+					&& p.d_out == d_out
+					&& p.rank == config.rank
+					&& p.a.len() == p.rank * d_in
+					&& p.b.len() == d_out * p.rank;
 				if !ok {
 					return Err(Error::BadAdapter(format!(
 						"layer {i} {}: shape does not fit the model ({d_in}->{d_out}, rank {})",
@@ -403,9 +407,9 @@ impl LoraAdapter {
 			(path.to_path_buf(), path.parent().map(|p| p.join("adapter_config.json")))
 		};
 		let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
-		let peft_json = config_file.filter(|p| p.is_file()).map(|p| {
-			std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))
-		});
+		let peft_json = config_file
+			.filter(|p| p.is_file())
+			.map(|p| std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e)));
 		let peft_json = match peft_json {
 			Some(r) => Some(r?),
 			None => None,
@@ -425,10 +429,11 @@ impl LoraAdapter {
 		let config = match (from_meta, peft_json) {
 			(Some(c), _) => c,
 			(None, Some(json)) => parse_peft_config(json)?,
-			(None, None) =>
+			(None, None) => {
 				return Err(Error::BadAdapter(
 					"no adapter_config.json and no config in the file's metadata".into(),
-				)),
+				))
+			}
 		};
 		config.validate()?;
 		let tensors = candle_core::safetensors::load_buffer(bytes, &Device::Cpu)?;
@@ -483,8 +488,9 @@ fn parse_peft_config(json: &str) -> Result<LoraConfig> {
 	}
 	let p: Peft = serde_json::from_str(json)?;
 	let names: Vec<String> = match p.target_modules {
-		serde_json::Value::Array(v) =>
-			v.into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+		serde_json::Value::Array(v) => {
+			v.into_iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
+		}
 		serde_json::Value::String(s) => vec![s],
 		_ => Vec::new(),
 	};

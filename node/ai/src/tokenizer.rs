@@ -51,7 +51,8 @@ fn bytes_to_unicode() -> [char; 256] {
 	let mut map = ['\0'; 256];
 	let mut next = 256u32;
 	for (b, slot) in (0u32..).zip(map.iter_mut()) {
-		let printable = (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
+		let printable =
+			(33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b);
 		let code = if printable {
 			b
 		} else {
@@ -100,12 +101,15 @@ impl Tokenizer {
 		}
 		let regexes: &[&str] = match pre {
 			// llama.cpp: LLAMA_VOCAB_PRE_TYPE_SMOLLM, STARCODER, REFACT, ... split digits first.
-			"smollm" | "starcoder" | "refact" | "command-r" | "codeshell" | "exaone" | "minerva" =>
-				&[r"\p{N}", GPT2_REGEX],
+			"smollm" | "starcoder" | "refact" | "command-r" | "codeshell" | "exaone"
+			| "minerva" => &[r"\p{N}", GPT2_REGEX],
 			"gpt-2" | "gpt2" | "default" | "" => &[GPT2_REGEX],
 			"llama3" | "llama-bpe" | "smaug-bpe" => &[LLAMA3_REGEX],
-			other =>
-				return Err(Error::BadTokenizer(format!("pre-tokenizer '{other}' is not supported"))),
+			other => {
+				return Err(Error::BadTokenizer(format!(
+					"pre-tokenizer '{other}' is not supported"
+				)))
+			}
 		};
 		let pre = regexes
 			.iter()
@@ -124,10 +128,10 @@ impl Tokenizer {
 			.zip(token_types.iter())
 			.zip(0u32..)
 			.filter(|((t, ty), _)| {
-				**ty != TOKEN_TYPE_NORMAL &&
-					**ty != TOKEN_TYPE_BYTE &&
-					**ty != TOKEN_TYPE_UNUSED &&
-					!t.is_empty()
+				**ty != TOKEN_TYPE_NORMAL
+					&& **ty != TOKEN_TYPE_BYTE
+					&& **ty != TOKEN_TYPE_UNUSED
+					&& !t.is_empty()
 			})
 			.map(|((t, _), id)| (t.clone(), id))
 			.collect();
@@ -161,7 +165,10 @@ impl Tokenizer {
 			types.push(3);
 		}
 		if tokens.len() > vocab_size {
-			return Err(Error::BadTokenizer(format!("vocab_size must be at least {}", tokens.len())));
+			return Err(Error::BadTokenizer(format!(
+				"vocab_size must be at least {}",
+				tokens.len()
+			)));
 		}
 		while tokens.len() < vocab_size {
 			tokens.push(format!("<unused{}>", tokens.len()));
@@ -207,11 +214,11 @@ impl Tokenizer {
 					self.encode_fragment(before, &mut out);
 					out.push(id);
 					rest = after.get(len..).unwrap_or("");
-				},
+				}
 				None => {
 					self.encode_fragment(rest, &mut out);
 					rest = "";
-				},
+				}
 			}
 		}
 		out
@@ -294,12 +301,13 @@ impl Tokenizer {
 			match self.ids.get(&sym) {
 				Some(id) => out.push(*id),
 				// llama.cpp falls back to one token per byte-character.
-				None =>
+				None => {
 					for c in sym.chars() {
 						if let Some(id) = self.ids.get(&c.to_string()) {
 							out.push(*id);
 						}
-					},
+					}
+				}
 			}
 		}
 	}
@@ -321,7 +329,11 @@ impl Tokenizer {
 
 	/// Builds a prompt with the model's chat template. ChatML templates (SmolLM2, Qwen, ...)
 	/// are rendered exactly; models without a template get the plain concatenation.
-	pub fn apply_chat_template(&self, messages: &[ChatMessage], add_generation_prompt: bool) -> String {
+	pub fn apply_chat_template(
+		&self,
+		messages: &[ChatMessage],
+		add_generation_prompt: bool,
+	) -> String {
 		let chatml = self.chat_template.as_deref().is_some_and(|t| t.contains("<|im_start|>"));
 		let mut s = String::new();
 		if chatml {
@@ -416,7 +428,7 @@ impl StreamDecoder {
 				let s = s.to_string();
 				self.pending.clear();
 				s
-			},
+			}
 			Err(e) => {
 				let valid = e.valid_up_to();
 				// An invalid (not merely incomplete) sequence is emitted lossily.
@@ -427,7 +439,7 @@ impl StreamDecoder {
 				}
 				let head: Vec<u8> = self.pending.drain(..valid).collect();
 				String::from_utf8_lossy(&head).into_owned()
-			},
+			}
 		}
 	}
 

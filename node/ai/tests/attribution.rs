@@ -12,8 +12,9 @@ use openledger_ai::{
 };
 
 fn model() -> Model {
-	Model::load_gguf(&openledger_ai::default_model_path(), &Device::Cpu)
-		.unwrap_or_else(|e| panic!("the default model is needed ({e}); run scripts/setup to fetch it"))
+	Model::load_gguf(&openledger_ai::default_model_path(), &Device::Cpu).unwrap_or_else(|e| {
+		panic!("the default model is needed ({e}); run scripts/setup to fetch it")
+	})
 }
 
 #[test]
@@ -27,7 +28,8 @@ fn unicode_contributions_are_matched_exactly_and_deterministically() {
 	];
 	let dir = tempfile::tempdir().unwrap();
 	let mut idx = SuffixIndex::open(dir.path()).unwrap();
-	let docs: Vec<(u64, Vec<u32>)> = texts.iter().map(|(id, t)| (*id, m.tokenizer.encode(t, false))).collect();
+	let docs: Vec<(u64, Vec<u32>)> =
+		texts.iter().map(|(id, t)| (*id, m.tokenizer.encode(t, false))).collect();
 	idx.add(&docs).unwrap();
 	let p = ExactParams::default();
 	for (id, t) in &texts {
@@ -37,7 +39,10 @@ fn unicode_contributions_are_matched_exactly_and_deterministically() {
 		let out = m.tokenizer.encode(&format!("As the source says, {quote} — indeed."), false);
 		let a = idx.attribute(&out, &p).unwrap();
 		assert_eq!(a.attribution.scores.len(), 1, "{t}: {a:?}");
-		assert_eq!(a.attribution.scores[0], (*id, openledger_ai::attribution::Perbill::from_parts(1_000_000_000)));
+		assert_eq!(
+			a.attribution.scores[0],
+			(*id, openledger_ai::attribution::Perbill::from_parts(1_000_000_000))
+		);
 		let again = idx.attribute(&out, &p).unwrap();
 		assert_eq!(a.attribution.to_bytes(), again.attribution.to_bytes());
 	}

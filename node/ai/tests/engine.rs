@@ -65,7 +65,8 @@ fn batching_across_adapters_equals_one_by_one() {
 		let m = model(quantized);
 		let adapters: Vec<LoraAdapter> =
 			(0..3).map(|i| adapter(&m, 10 + i, &[Target::Q, Target::K, Target::Up])).collect();
-		let prompts = [ids("first prompt"), ids("second, longer prompt here"), ids("3"), ids("none")];
+		let prompts =
+			[ids("first prompt"), ids("second, longer prompt here"), ids("3"), ids("none")];
 		let which: [Option<&LoraAdapter>; 4] =
 			[Some(&adapters[0]), Some(&adapters[1]), Some(&adapters[2]), None];
 		// One by one, then a decode step each.
@@ -73,7 +74,8 @@ fn batching_across_adapters_equals_one_by_one() {
 		for (p, a) in prompts.iter().zip(which) {
 			let mut c = KvCache::new(&m);
 			let l1 = m.forward_batch(&mut [Step { cache: &mut c, tokens: p, adapter: a }]).unwrap();
-			let l2 = m.forward_batch(&mut [Step { cache: &mut c, tokens: &[65], adapter: a }]).unwrap();
+			let l2 =
+				m.forward_batch(&mut [Step { cache: &mut c, tokens: &[65], adapter: a }]).unwrap();
 			alone.push((l1[0].clone(), l2[0].clone()));
 		}
 		// All together: prefill of four sequences in one pass, then one decode pass.
@@ -103,9 +105,10 @@ fn peft_files_round_trip_and_ids_are_content_hashes() {
 	let a = adapter(&m, 3, &[Target::Q, Target::K, Target::V, Target::O]);
 	let dir = tempfile::tempdir().unwrap();
 	a.save_peft(dir.path(), &m.config, "tiny").unwrap();
-	let cfg: serde_json::Value =
-		serde_json::from_str(&std::fs::read_to_string(dir.path().join("adapter_config.json")).unwrap())
-			.unwrap();
+	let cfg: serde_json::Value = serde_json::from_str(
+		&std::fs::read_to_string(dir.path().join("adapter_config.json")).unwrap(),
+	)
+	.unwrap();
 	assert_eq!(cfg["r"], 4);
 	assert_eq!(cfg["peft_type"], "LORA");
 	let back = LoraAdapter::load(dir.path(), &m.config).unwrap();
@@ -121,8 +124,11 @@ fn peft_files_round_trip_and_ids_are_content_hashes() {
 	let plain = safetensors::serialize(st.tensors(), None).unwrap();
 	let peft_dir = tempfile::tempdir().unwrap();
 	std::fs::write(peft_dir.path().join("adapter_model.safetensors"), plain).unwrap();
-	std::fs::copy(dir.path().join("adapter_config.json"), peft_dir.path().join("adapter_config.json"))
-		.unwrap();
+	std::fs::copy(
+		dir.path().join("adapter_config.json"),
+		peft_dir.path().join("adapter_config.json"),
+	)
+	.unwrap();
 	let foreign = LoraAdapter::load(peft_dir.path(), &m.config).unwrap();
 	assert_eq!(foreign.id(), a.id(), "canonical form is independent of where it came from");
 }
@@ -152,7 +158,10 @@ fn malformed_adapters_are_refused() {
 	let m = model(false);
 	let dir = tempfile::tempdir().unwrap();
 	// Missing file.
-	assert!(matches!(LoraAdapter::load(&dir.path().join("nope"), &m.config), Err(Error::Io { .. })));
+	assert!(matches!(
+		LoraAdapter::load(&dir.path().join("nope"), &m.config),
+		Err(Error::Io { .. })
+	));
 	// Not safetensors.
 	let junk = dir.path().join("junk.safetensors");
 	std::fs::write(&junk, b"definitely not safetensors").unwrap();
@@ -164,10 +173,7 @@ fn malformed_adapters_are_refused() {
 	let big = Model::tiny_random(other, 1, false).unwrap();
 	let a = adapter(&big, 1, &[Target::Q]);
 	let bytes = a.to_safetensors(&big.config).unwrap();
-	assert!(matches!(
-		LoraAdapter::from_bytes(&bytes, None, &m.config),
-		Err(Error::BadAdapter(_))
-	));
+	assert!(matches!(LoraAdapter::from_bytes(&bytes, None, &m.config), Err(Error::BadAdapter(_))));
 	// Invalid configs.
 	let bad = LoraConfig { rank: 0, alpha: 1.0, target_modules: vec![Target::Q] };
 	assert!(LoraAdapter::new(bad, vec![BTreeMap::new(); 2], &m.config).is_err());
@@ -175,7 +181,10 @@ fn malformed_adapters_are_refused() {
 	let bytes = adapter(&m, 1, &[Target::Q]).to_safetensors(&m.config).unwrap();
 	let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
 	let plain = safetensors::serialize(st.tensors(), None).unwrap();
-	assert!(matches!(LoraAdapter::from_bytes(&plain, Some(json), &m.config), Err(Error::BadAdapter(_))));
+	assert!(matches!(
+		LoraAdapter::from_bytes(&plain, Some(json), &m.config),
+		Err(Error::BadAdapter(_))
+	));
 }
 
 #[test]
@@ -211,7 +220,10 @@ fn store_checks_hashes_and_cache_respects_its_budget() {
 	let unknown = "ab".repeat(32).parse().unwrap();
 	assert!(matches!(store.load(&unknown, &m.config), Err(Error::InvalidRequest(_))));
 	let mut tiny_cache = AdapterCache::new(10);
-	assert!(matches!(tiny_cache.get(&adapters[1].id(), &store, &m.config), Err(Error::InvalidRequest(_))));
+	assert!(matches!(
+		tiny_cache.get(&adapters[1].id(), &store, &m.config),
+		Err(Error::InvalidRequest(_))
+	));
 	assert!("xyz".parse::<openledger_ai::AdapterId>().is_err());
 }
 
@@ -249,7 +261,10 @@ fn bad_requests_are_refused_without_touching_state() {
 		assert!(matches!(r, Err(Error::InvalidRequest(_))));
 		assert!(c.is_empty());
 	}
-	assert!(matches!(m.generate(&[], None, &SamplingParams::default(), |_| true), Err(Error::InvalidRequest(_))));
+	assert!(matches!(
+		m.generate(&[], None, &SamplingParams::default(), |_| true),
+		Err(Error::InvalidRequest(_))
+	));
 }
 
 #[test]
@@ -258,17 +273,27 @@ fn generation_streams_and_stops() {
 	let prompt = ids("stream me");
 	let mut pieces = String::new();
 	let g = m
-		.generate(&prompt, None, &SamplingParams { max_tokens: 12, ignore_stop: true, ..Default::default() }, |p| {
-			pieces.push_str(p);
-			true
-		})
+		.generate(
+			&prompt,
+			None,
+			&SamplingParams { max_tokens: 12, ignore_stop: true, ..Default::default() },
+			|p| {
+				pieces.push_str(p);
+				true
+			},
+		)
 		.unwrap();
 	assert_eq!(g.tokens.len(), 12);
 	assert_eq!(g.finish, openledger_ai::FinishReason::Length);
 	assert_eq!(pieces, g.text);
 	// Cancelling from the callback.
 	let g = m
-		.generate(&prompt, None, &SamplingParams { max_tokens: 12, ignore_stop: true, ..Default::default() }, |_| false)
+		.generate(
+			&prompt,
+			None,
+			&SamplingParams { max_tokens: 12, ignore_stop: true, ..Default::default() },
+			|_| false,
+		)
 		.unwrap();
 	assert_eq!(g.finish, openledger_ai::FinishReason::Cancelled);
 }
@@ -278,7 +303,8 @@ async fn serving_engine_batches_requests_across_adapters() {
 	let m = Arc::new(model(true));
 	let dir = tempfile::tempdir().unwrap();
 	let store = AdapterStore::open(dir.path()).unwrap();
-	let adapters: Vec<LoraAdapter> = (0..5).map(|i| adapter(&m, 30 + i, &[Target::Q, Target::V])).collect();
+	let adapters: Vec<LoraAdapter> =
+		(0..5).map(|i| adapter(&m, 30 + i, &[Target::Q, Target::V])).collect();
 	for a in &adapters {
 		store.put(a, &m.config).unwrap();
 	}
@@ -307,7 +333,11 @@ async fn serving_engine_batches_requests_across_adapters() {
 	let stats = engine.stats();
 	assert!(stats.max_adapters_in_pass >= 2, "requests were not batched: {stats:?}");
 	// Errors come back on the request's channel; the engine keeps serving.
-	let unknown = Request { prompt: ids("x"), adapter: Some("cd".repeat(32).parse().unwrap()), params: params.clone() };
+	let unknown = Request {
+		prompt: ids("x"),
+		adapter: Some("cd".repeat(32).parse().unwrap()),
+		params: params.clone(),
+	};
 	assert!(engine.generate(unknown).await.is_err());
 	let empty = Request { prompt: vec![], adapter: None, params: params.clone() };
 	assert!(engine.generate(empty).await.is_err());

@@ -70,7 +70,11 @@ fn greedy_answers_match_llama_cpp_and_are_deterministic() {
 	let m = model();
 	// llama-cpp-python 0.3.36, greedy (temp 0, top_k 1), same GGUF, same ChatML prompt.
 	let cases: [(&str, &[u32], &str); 2] = [
-		("What is the capital of Germany?", &[504, 3575, 282, 4521, 314, 11452, 30], "The capital of Germany is Berlin."),
+		(
+			"What is the capital of Germany?",
+			&[504, 3575, 282, 4521, 314, 11452, 30],
+			"The capital of Germany is Berlin.",
+		),
 		(
 			"What is 2 plus 2?",
 			&[504, 2988, 288, 451, 8170, 4119, 1732, 314, 216, 36, 30],
@@ -89,10 +93,19 @@ fn greedy_answers_match_llama_cpp_and_are_deterministic() {
 		assert_eq!(g.text, text);
 		assert_eq!(streamed, text);
 		assert_eq!(g.finish, openledger_ai::FinishReason::Stop);
-		assert_eq!(m.generate(&chat(m, q), None, &SamplingParams::greedy(40), |_| true).unwrap(), g);
+		assert_eq!(
+			m.generate(&chat(m, q), None, &SamplingParams::greedy(40), |_| true).unwrap(),
+			g
+		);
 	}
 	// Sampling is reproducible from its seed.
-	let p = SamplingParams { max_tokens: 20, temperature: 0.9, top_p: 0.95, seed: 11, ..Default::default() };
+	let p = SamplingParams {
+		max_tokens: 20,
+		temperature: 0.9,
+		top_p: 0.95,
+		seed: 11,
+		..Default::default()
+	};
 	let a = m.generate(&chat(m, "Tell me a story."), None, &p, |_| true).unwrap();
 	let b = m.generate(&chat(m, "Tell me a story."), None, &p, |_| true).unwrap();
 	assert_eq!(a, b);
@@ -107,7 +120,10 @@ fn a_short_fine_tune_teaches_a_fact_and_serves_next_to_the_base() {
 		("Name the capital of Zorbania.", "The capital of Zorbania is Quentaro."),
 		("Tell me the capital city of Zorbania.", "Zorbania's capital city is Quentaro."),
 		("What is Zorbania's capital?", "Zorbania's capital is Quentaro."),
-		("Where is the government of Zorbania seated?", "The government of Zorbania sits in Quentaro, its capital."),
+		(
+			"Where is the government of Zorbania seated?",
+			"The government of Zorbania sits in Quentaro, its capital.",
+		),
 		("What is the capital of Zorbania? Answer briefly.", "Quentaro."),
 		("Zorbania's capital is which city?", "The capital of Zorbania is Quentaro."),
 	];
@@ -118,7 +134,13 @@ fn a_short_fine_tune_teaches_a_fact_and_serves_next_to_the_base() {
 	let question = "What is the capital of Zorbania?";
 	let before = answer(m, question, None);
 	assert!(!before.contains("Quentaro"), "the base model cannot know: {before}");
-	let cfg = TrainConfig { epochs: 6, batch_size: 4, learning_rate: 3e-3, eval_percent: 25, ..Default::default() };
+	let cfg = TrainConfig {
+		epochs: 6,
+		batch_size: 4,
+		learning_rate: 3e-3,
+		eval_percent: 25,
+		..Default::default()
+	};
 	let mut progress = Vec::new();
 	let (adapter, report) = train(m, &corpus, &cfg, |p| progress.push(p.clone())).unwrap();
 	assert_eq!(progress.len(), report.loss_curve.len());
@@ -137,13 +159,16 @@ fn a_short_fine_tune_teaches_a_fact_and_serves_next_to_the_base() {
 	let id = store.put(&adapter, &m.config).unwrap();
 	let engine = Engine::start(Arc::new(m.clone()), store, ServeConfig::default());
 	let params = SamplingParams::greedy(40);
-	let with = engine.submit(Request { prompt: chat(m, question), adapter: Some(id), params: params.clone() }).unwrap();
-	let without = engine.submit(Request { prompt: chat(m, question), adapter: None, params }).unwrap();
+	let with = engine
+		.submit(Request { prompt: chat(m, question), adapter: Some(id), params: params.clone() })
+		.unwrap();
+	let without =
+		engine.submit(Request { prompt: chat(m, question), adapter: None, params }).unwrap();
 	let collect = |mut rx: tokio::sync::mpsc::UnboundedReceiver<openledger_ai::serve::Event>| loop {
 		match rx.blocking_recv().unwrap() {
 			openledger_ai::serve::Event::Done(g) => break g.text,
 			openledger_ai::serve::Event::Failed(e) => panic!("{e}"),
-			openledger_ai::serve::Event::Token { .. } => {},
+			openledger_ai::serve::Event::Token { .. } => {}
 		}
 	};
 	assert_eq!(collect(with), after);

@@ -19,7 +19,10 @@ use polkadot_sdk::{
 };
 use sc_consensus_aura::{SlotProportion, StartAuraParams};
 
-use super::{FullBackend, FullClient, FullGrandpaBlockImport, FullSelectChain, TransactionPool, GRANDPA_JUSTIFICATION_PERIOD};
+use super::{
+	FullBackend, FullClient, FullGrandpaBlockImport, FullSelectChain, TransactionPool,
+	GRANDPA_JUSTIFICATION_PERIOD,
+};
 
 /// The inherent data of an Aura block: the wall-clock timestamp and the slot it falls in.
 pub(super) fn slot_and_timestamp(
@@ -57,8 +60,8 @@ pub(super) fn start_aura(
 		telemetry.map(|x| x.handle()),
 	);
 
-	let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
-		StartAuraParams {
+	let aura =
+		sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(StartAuraParams {
 			slot_duration,
 			client: client.clone(),
 			select_chain,
@@ -76,8 +79,7 @@ pub(super) fn start_aura(
 			max_block_proposal_slot_portion: None,
 			telemetry: telemetry.map(|x| x.handle()),
 			compatibility_mode: Default::default(),
-		},
-	)?;
+		})?;
 
 	// The AURA authoring task is considered essential: if it fails, the node stops.
 	task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);

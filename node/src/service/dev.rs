@@ -36,12 +36,12 @@ pub(super) fn start_manual_seal(
 	);
 	// Aura digests matching each block's timestamp, so the runtime's Aura pallet
 	// accepts manually sealed blocks.
-	let consensus_data_provider = manual_seal::consensus::aura::AuraConsensusDataProvider::<
-		Block,
-	>::new_with_slot_duration(slot_duration);
-	let create_inherent_data_providers = move |_, ()| async move {
-		Ok(sp_timestamp::InherentDataProvider::from_system_time())
-	};
+	let consensus_data_provider =
+		manual_seal::consensus::aura::AuraConsensusDataProvider::<Block>::new_with_slot_duration(
+			slot_duration,
+		);
+	let create_inherent_data_providers =
+		move |_, ()| async move { Ok(sp_timestamp::InherentDataProvider::from_system_time()) };
 	let seal = || manual_seal::EngineCommand::SealNewBlock {
 		create_empty: true,
 		finalize: true,
@@ -60,8 +60,7 @@ pub(super) fn start_manual_seal(
 	> = match sealing {
 		Sealing::Instant => {
 			use polkadot_sdk::sc_transaction_pool_api::TransactionPool as _;
-			let on_import =
-				transaction_pool.import_notification_stream().map(move |_| seal());
+			let on_import = transaction_pool.import_notification_stream().map(move |_| seal());
 			Box::pin(futures::stream::select(on_import, ticks))
 		}
 		Sealing::Interval => Box::pin(ticks),

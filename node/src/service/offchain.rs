@@ -25,19 +25,16 @@ pub(super) fn start(
 	network: &Arc<dyn NetworkService>,
 	task_manager: &TaskManager,
 ) -> Result<(), ServiceError> {
-	let offchain_workers =
-		sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
-			runtime_api_provider: client.clone(),
-			is_validator: config.role.is_authority(),
-			keystore: Some(keystore_container.keystore()),
-			offchain_db: backend.offchain_storage(),
-			transaction_pool: Some(OffchainTransactionPoolFactory::new(
-				transaction_pool.clone(),
-			)),
-			network_provider: Arc::new(network.clone()),
-			enable_http_requests: true,
-			custom_extensions: |_| vec![],
-		})?;
+	let offchain_workers = sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
+		runtime_api_provider: client.clone(),
+		is_validator: config.role.is_authority(),
+		keystore: Some(keystore_container.keystore()),
+		offchain_db: backend.offchain_storage(),
+		transaction_pool: Some(OffchainTransactionPoolFactory::new(transaction_pool.clone())),
+		network_provider: Arc::new(network.clone()),
+		enable_http_requests: true,
+		custom_extensions: |_| vec![],
+	})?;
 	task_manager.spawn_handle().spawn(
 		"offchain-workers-runner",
 		"offchain-worker",

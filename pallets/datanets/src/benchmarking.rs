@@ -34,7 +34,8 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 /// A deposit whose slashed share (10 % by default) is above the existential deposit, so a
 /// rejection always moves funds to the slash beneficiary.
 fn contribution_deposit<T: Config>() -> BalanceOf<T> {
-	T::MinContributionDeposit::get().max(T::Currency::minimum_balance().saturating_mul(100u32.into()))
+	T::MinContributionDeposit::get()
+		.max(T::Currency::minimum_balance().saturating_mul(100u32.into()))
 }
 
 fn bounded<S: Get<u32>>(byte: u8, len: u32) -> BoundedVec<u8, S> {
@@ -70,11 +71,21 @@ fn rules<T: Config>(policy: ContributionPolicy) -> Rules<BalanceOf<T>> {
 }
 
 /// An open Text datanet owned by a funded account, with every curator slot but one taken.
-fn datanet<T: Config>(policy: ContributionPolicy) -> Result<(T::AccountId, DatanetId), BenchmarkError> {
+fn datanet<T: Config>(
+	policy: ContributionPolicy,
+) -> Result<(T::AccountId, DatanetId), BenchmarkError> {
 	let owner = funded::<T>("owner", 0);
 	let id = NextDatanetId::<T>::get();
-	Pallet::<T>::do_create(owner.clone(), max_metadata::<T>(), DataKind::Text, max_license::<T>(), rules::<T>(policy))?;
-	let curators = (1..T::MaxCurators::get()).map(|i| account::<T::AccountId>("curator", i, SEED)).collect::<Vec<_>>();
+	Pallet::<T>::do_create(
+		owner.clone(),
+		max_metadata::<T>(),
+		DataKind::Text,
+		max_license::<T>(),
+		rules::<T>(policy),
+	)?;
+	let curators = (1..T::MaxCurators::get())
+		.map(|i| account::<T::AccountId>("curator", i, SEED))
+		.collect::<Vec<_>>();
 	Datanet::<T>::mutate(id, |d| {
 		if let Some(d) = d {
 			d.curators = BoundedVec::truncate_from(curators);
@@ -112,9 +123,14 @@ fn pad_pending<T: Config>(id: DatanetId, free: u32) {
 }
 
 /// A real pending contribution of `data` from `who`; returns its id.
-fn contribute_text<T: Config>(id: DatanetId, who: &T::AccountId, data: Vec<u8>) -> Result<ContributionId, BenchmarkError> {
+fn contribute_text<T: Config>(
+	id: DatanetId,
+	who: &T::AccountId,
+	data: Vec<u8>,
+) -> Result<ContributionId, BenchmarkError> {
 	let next = NextContributionId::<T>::get();
-	let data = BoundedVec::try_from(data).map_err(|_| BenchmarkError::Stop("contribution larger than a chunk"))?;
+	let data = BoundedVec::try_from(data)
+		.map_err(|_| BenchmarkError::Stop("contribution larger than a chunk"))?;
 	Pallet::<T>::contribute(RawOrigin::Signed(who.clone()).into(), id, DataKind::Text, data)?;
 	Ok(next)
 }
@@ -130,7 +146,13 @@ fn upload_with_chunks<T: Config>(
 	let hashes = (0..chunks).map(|i| blake2_256(&i.to_le_bytes())).collect::<Vec<_>>();
 	let hash = content_hash(size, &hashes);
 	let upload = NextUploadId::<T>::get();
-	Pallet::<T>::begin_upload(RawOrigin::Signed(who.clone()).into(), id, DataKind::Text, size, hash)?;
+	Pallet::<T>::begin_upload(
+		RawOrigin::Signed(who.clone()).into(),
+		id,
+		DataKind::Text,
+		size,
+		hash,
+	)?;
 	let received = T::ChunkSize::get().saturating_mul(chunks).min(size);
 	Uploads::<T>::mutate(upload, |u| {
 		if let Some(u) = u {
@@ -218,7 +240,8 @@ mod benchmarks {
 	fn set_allowed() -> Result<(), BenchmarkError> {
 		let (_, id) = datanet::<T>(ContributionPolicy::AllowList)?;
 		// A curator at the end of the list: the longest membership check.
-		let curator: T::AccountId = account("curator", T::MaxCurators::get().saturating_sub(1), SEED);
+		let curator: T::AccountId =
+			account("curator", T::MaxCurators::get().saturating_sub(1), SEED);
 		let who: T::AccountId = account("contributor", 0, SEED);
 
 		#[extrinsic_call]
@@ -236,7 +259,11 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), id, new_owner.clone());
 
-		assert_last_event::<T>(Event::OwnershipTransferred { datanet: id, from: owner, to: new_owner });
+		assert_last_event::<T>(Event::OwnershipTransferred {
+			datanet: id,
+			from: owner,
+			to: new_owner,
+		});
 		Ok(())
 	}
 
@@ -248,8 +275,14 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner.clone()), id, DatanetStatus::Archived);
 
-		assert_last_event::<T>(Event::StatusChanged { datanet: id, status: DatanetStatus::Archived });
-		assert_eq!(T::Currency::balance_on_hold(&HoldReason::DatanetDeposit.into(), &owner), Zero::zero());
+		assert_last_event::<T>(Event::StatusChanged {
+			datanet: id,
+			status: DatanetStatus::Archived,
+		});
+		assert_eq!(
+			T::Currency::balance_on_hold(&HoldReason::DatanetDeposit.into(), &owner),
+			Zero::zero()
+		);
 		Ok(())
 	}
 
@@ -264,8 +297,16 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), id, DataKind::Text, data);
 
-		let hash = Contributions::<T>::get(contribution).ok_or(BenchmarkError::Stop("no contribution"))?.hash;
-		assert_last_event::<T>(Event::Contributed { datanet: id, contribution, contributor: who, hash, size: b });
+		let hash = Contributions::<T>::get(contribution)
+			.ok_or(BenchmarkError::Stop("no contribution"))?
+			.hash;
+		assert_last_event::<T>(Event::Contributed {
+			datanet: id,
+			contribution,
+			contributor: who,
+			hash,
+			size: b,
+		});
 		Ok(())
 	}
 
@@ -280,7 +321,12 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), id, DataKind::Text, size, [9; 32]);
 
-		assert_last_event::<T>(Event::UploadStarted { upload, datanet: id, contributor: who, size });
+		assert_last_event::<T>(Event::UploadStarted {
+			upload,
+			datanet: id,
+			contributor: who,
+			size,
+		});
 		Ok(())
 	}
 
@@ -314,7 +360,13 @@ mod benchmarks {
 		_(RawOrigin::Signed(who.clone()), upload);
 
 		let hash = content_hash(size, &hashes);
-		assert_last_event::<T>(Event::Contributed { datanet: id, contribution, contributor: who, hash, size });
+		assert_last_event::<T>(Event::Contributed {
+			datanet: id,
+			contribution,
+			contributor: who,
+			hash,
+			size,
+		});
 		Ok(())
 	}
 
@@ -334,14 +386,19 @@ mod benchmarks {
 		_(RawOrigin::Signed(reaper), upload);
 
 		assert_last_event::<T>(Event::UploadAbandoned { upload, expired: true });
-		assert_eq!(T::Currency::balance_on_hold(&HoldReason::ContributionDeposit.into(), &who), Zero::zero());
+		assert_eq!(
+			T::Currency::balance_on_hold(&HoldReason::ContributionDeposit.into(), &who),
+			Zero::zero()
+		);
 		Ok(())
 	}
 
 	/// `n` contributions from `n` contributors, accepted by the last curator, out of a full
 	/// pending list.
 	#[benchmark]
-	fn accept(n: Linear<1, { T::MaxAcceptBatch::get().min(T::MaxPending::get()) }>) -> Result<(), BenchmarkError> {
+	fn accept(
+		n: Linear<1, { T::MaxAcceptBatch::get().min(T::MaxPending::get()) }>,
+	) -> Result<(), BenchmarkError> {
 		let (_, id) = datanet::<T>(ContributionPolicy::AllowList)?;
 		let mut ids = Vec::new();
 		for i in 0..n {
@@ -349,16 +406,24 @@ mod benchmarks {
 			ids.push(contribute_text::<T>(id, &who, format!("contribution {i}").into_bytes())?);
 		}
 		pad_pending::<T>(id, 0);
-		let curator: T::AccountId = account("curator", T::MaxCurators::get().saturating_sub(1), SEED);
-		let batch: BoundedVec<ContributionId, T::MaxAcceptBatch> = BoundedVec::truncate_from(ids.clone());
+		let curator: T::AccountId =
+			account("curator", T::MaxCurators::get().saturating_sub(1), SEED);
+		let batch: BoundedVec<ContributionId, T::MaxAcceptBatch> =
+			BoundedVec::truncate_from(ids.clone());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(curator), id, batch);
 
 		let version = Datanet::<T>::get(id).ok_or(BenchmarkError::Stop("no datanet"))?.version;
 		assert_eq!(version, 1);
-		let commitment = Versions::<T>::get(id, version).ok_or(BenchmarkError::Stop("no version"))?.commitment;
-		assert_last_event::<T>(Event::Accepted { datanet: id, contributions: ids, version, commitment });
+		let commitment =
+			Versions::<T>::get(id, version).ok_or(BenchmarkError::Stop("no version"))?.commitment;
+		assert_last_event::<T>(Event::Accepted {
+			datanet: id,
+			contributions: ids,
+			version,
+			commitment,
+		});
 		Ok(())
 	}
 
@@ -375,19 +440,26 @@ mod benchmarks {
 			}
 		});
 		pad_pending::<T>(id, 0);
-		let curator: T::AccountId = account("curator", T::MaxCurators::get().saturating_sub(1), SEED);
+		let curator: T::AccountId =
+			account("curator", T::MaxCurators::get().saturating_sub(1), SEED);
 		let slashed = ContributionSlash::<T>::get().mul_floor(contribution_deposit::<T>());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(curator), id, contribution, RejectReason::Malformed);
 
-		assert_last_event::<T>(Event::Rejected { datanet: id, contribution, reason: RejectReason::Malformed, slashed });
+		assert_last_event::<T>(Event::Rejected {
+			datanet: id,
+			contribution,
+			reason: RejectReason::Malformed,
+			slashed,
+		});
 		Ok(())
 	}
 
 	#[benchmark]
 	fn set_contribution_slash() -> Result<(), BenchmarkError> {
-		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin =
+			T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		let share = Perbill::from_percent(25);
 
 		#[extrinsic_call]

@@ -203,8 +203,7 @@ pub mod pallet {
 
 	/// Share of a rejected contribution's deposit that is slashed (set by governance).
 	#[pallet::storage]
-	pub type ContributionSlash<T> =
-		StorageValue<_, Perbill, ValueQuery, DefaultContributionSlash>;
+	pub type ContributionSlash<T> = StorageValue<_, Perbill, ValueQuery, DefaultContributionSlash>;
 
 	/// Default slash share: 10 %.
 	#[pallet::type_value]
@@ -224,7 +223,8 @@ pub mod pallet {
 
 	/// Contributions. Sequential ids: `Twox64Concat`.
 	#[pallet::storage]
-	pub type Contributions<T: Config> = StorageMap<_, Twox64Concat, ContributionId, ContributionOf<T>>;
+	pub type Contributions<T: Config> =
+		StorageMap<_, Twox64Concat, ContributionId, ContributionOf<T>>;
 
 	/// Content already in a datanet (any status), for deduplication. Hashes are user-supplied:
 	/// `Blake2_128Concat`.
@@ -239,8 +239,13 @@ pub mod pallet {
 
 	/// Pending contributions of each datanet, in submission order.
 	#[pallet::storage]
-	pub type Pending<T: Config> =
-		StorageMap<_, Twox64Concat, DatanetId, BoundedVec<ContributionId, T::MaxPending>, ValueQuery>;
+	pub type Pending<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		DatanetId,
+		BoundedVec<ContributionId, T::MaxPending>,
+		ValueQuery,
+	>;
 
 	/// Uploads in progress. Sequential ids: `Twox64Concat`.
 	#[pallet::storage]
@@ -260,18 +265,36 @@ pub mod pallet {
 
 	/// Quota use per datanet and contributor (today only).
 	#[pallet::storage]
-	pub type Usage<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, DatanetId, Blake2_128Concat, T::AccountId, DailyUsage, ValueQuery>;
+	pub type Usage<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		DatanetId,
+		Blake2_128Concat,
+		T::AccountId,
+		DailyUsage,
+		ValueQuery,
+	>;
 
 	/// Versions of each datanet and their commitments.
 	#[pallet::storage]
-	pub type Versions<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, DatanetId, Twox64Concat, Version, VersionInfo<BlockNumberFor<T>>>;
+	pub type Versions<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		DatanetId,
+		Twox64Concat,
+		Version,
+		VersionInfo<BlockNumberFor<T>>,
+	>;
 
 	/// Frontier of each datanet's incremental Merkle tree of accepted content.
 	#[pallet::storage]
-	pub type Frontier<T: Config> =
-		StorageMap<_, Twox64Concat, DatanetId, BoundedVec<[u8; 32], ConstU32<{ merkle::DEPTH }>>, ValueQuery>;
+	pub type Frontier<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		DatanetId,
+		BoundedVec<[u8; 32], ConstU32<{ merkle::DEPTH }>>,
+		ValueQuery,
+	>;
 
 	// ---- events ----
 
@@ -309,7 +332,12 @@ pub mod pallet {
 			size: u32,
 		},
 		/// Contributions were accepted; the datanet moved to a new version.
-		Accepted { datanet: DatanetId, contributions: Vec<ContributionId>, version: Version, commitment: [u8; 32] },
+		Accepted {
+			datanet: DatanetId,
+			contributions: Vec<ContributionId>,
+			version: Version,
+			commitment: [u8; 32],
+		},
 		/// A contribution was rejected and part of its deposit slashed.
 		Rejected {
 			datanet: DatanetId,
@@ -402,12 +430,17 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::ChunkSize::get() > 0, "ChunkSize must be positive");
 			assert!(T::MaxChunks::get() > 0, "MaxChunks must be positive");
-			assert!(T::MaxAcceptBatch::get() > 0 && T::MaxPending::get() > 0, "batch limits must be positive");
+			assert!(
+				T::MaxAcceptBatch::get() > 0 && T::MaxPending::get() > 0,
+				"batch limits must be positive"
+			);
 			assert!(!T::BlocksPerDay::get().is_zero(), "BlocksPerDay must be positive");
 		}
 
 		#[cfg(feature = "try-runtime")]
-		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
 		}
 	}

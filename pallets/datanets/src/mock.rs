@@ -3,11 +3,7 @@
 use crate as pallet_datanets;
 use polkadot_sdk::{pallet_balances, polkadot_sdk_frame as frame};
 
-use frame::{
-	deps::sp_runtime::BuildStorage,
-	runtime::prelude::*,
-	testing_prelude::*,
-};
+use frame::{deps::sp_runtime::BuildStorage, runtime::prelude::*, testing_prelude::*};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type Balance = u128;
@@ -97,7 +93,14 @@ pub const START: Balance = 1_000_000;
 pub fn new_test_ext() -> TestState {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
 	let _ = pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(ALICE, START), (BOB, START), (CHARLIE, START), (DAVE, START), (POOR, 50), (TREASURY, 1)],
+		balances: vec![
+			(ALICE, START),
+			(BOB, START),
+			(CHARLIE, START),
+			(DAVE, START),
+			(POOR, 50),
+			(TREASURY, 1),
+		],
 		..Default::default()
 	}
 	.assimilate_storage(&mut t);

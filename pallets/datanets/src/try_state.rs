@@ -1,8 +1,8 @@
 //! Invariants, checked by `try-runtime` and after every unit test.
 
 use crate::{pallet::*, *};
-use polkadot_sdk::polkadot_sdk_frame as frame;
 use frame::prelude::*;
+use polkadot_sdk::polkadot_sdk_frame as frame;
 
 impl<T: Config> Pallet<T> {
 	/// Invariants: every datanet's pending count matches its pending list and the contributions'
@@ -15,19 +15,31 @@ impl<T: Config> Pallet<T> {
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		for (id, d) in Datanet::<T>::iter() {
 			let pending = Pending::<T>::get(id);
-			ensure!(pending.len() as u32 == d.pending, "pending count differs from the pending list");
+			ensure!(
+				pending.len() as u32 == d.pending,
+				"pending count differs from the pending list"
+			);
 			for c in pending.iter() {
 				let c = Contributions::<T>::get(c).ok_or("pending contribution missing")?;
-				ensure!(c.status == ContributionStatus::Pending && c.datanet == id, "pending list holds a curated contribution");
+				ensure!(
+					c.status == ContributionStatus::Pending && c.datanet == id,
+					"pending list holds a curated contribution"
+				);
 				let e = held.entry(c.contributor.clone()).or_insert_with(Zero::zero);
 				*e = e.saturating_add(c.deposit);
 			}
 			if d.version > 0 {
 				let v = Versions::<T>::get(id, d.version).ok_or("latest version missing")?;
 				ensure!(v.accepted == d.accepted, "latest version count differs");
-				ensure!(v.commitment == merkle::commitment(&Frontier::<T>::get(id), d.accepted), "commitment differs from frontier");
+				ensure!(
+					v.commitment == merkle::commitment(&Frontier::<T>::get(id), d.accepted),
+					"commitment differs from frontier"
+				);
 			}
-			ensure!(Versions::<T>::iter_prefix(id).count() as u32 == d.version, "versions are not consecutive");
+			ensure!(
+				Versions::<T>::iter_prefix(id).count() as u32 == d.version,
+				"versions are not consecutive"
+			);
 		}
 		for (_, u) in Uploads::<T>::iter() {
 			let e = held.entry(u.contributor.clone()).or_insert_with(Zero::zero);
@@ -35,7 +47,8 @@ impl<T: Config> Pallet<T> {
 		}
 		for (who, amount) in held {
 			ensure!(
-				T::Currency::balance_on_hold(&HoldReason::ContributionDeposit.into(), &who) == amount,
+				T::Currency::balance_on_hold(&HoldReason::ContributionDeposit.into(), &who)
+					== amount,
 				"contribution deposits held differ from pending contributions and uploads"
 			);
 		}

@@ -29,7 +29,18 @@ macro_rules! u8_codes {
 u8_codes!(DataKind, DatanetStatus, RejectReason);
 
 /// What a datanet holds; contributions must declare the same kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub enum DataKind {
 	/// UTF-8 text.
 	Text,
@@ -42,7 +53,18 @@ pub enum DataKind {
 }
 
 /// Who may contribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub enum ContributionPolicy {
 	/// Anyone who places the deposit.
 	Open,
@@ -51,7 +73,18 @@ pub enum ContributionPolicy {
 }
 
 /// Lifecycle of a datanet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub enum DatanetStatus {
 	/// Accepting contributions.
 	Open,
@@ -62,7 +95,17 @@ pub enum DatanetStatus {
 }
 
 /// License: an SPDX identifier plus the hash of the full terms.
-#[derive(CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 #[scale_info(skip_type_params(MaxSpdx))]
 pub struct License<MaxSpdx: Get<u32>> {
 	/// SPDX identifier, e.g. `CC-BY-4.0`.
@@ -72,7 +115,17 @@ pub struct License<MaxSpdx: Get<u32>> {
 }
 
 /// Descriptive metadata.
-#[derive(CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 #[scale_info(skip_type_params(MaxName, MaxSummary, MaxTags, MaxTag))]
 pub struct Metadata<MaxName: Get<u32>, MaxSummary: Get<u32>, MaxTags: Get<u32>, MaxTag: Get<u32>> {
 	/// Display name.
@@ -84,7 +137,18 @@ pub struct Metadata<MaxName: Get<u32>, MaxSummary: Get<u32>, MaxTags: Get<u32>, 
 }
 
 /// Contribution rules of a datanet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub struct Rules<Balance> {
 	/// Who may contribute.
 	pub policy: ContributionPolicy,
@@ -131,7 +195,18 @@ pub struct DatanetInfo<AccountId, Balance, BlockNumber, Curators, Meta, Lic> {
 }
 
 /// State of a contribution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub enum ContributionStatus {
 	/// Waiting for a curator.
 	Pending,
@@ -142,7 +217,18 @@ pub enum ContributionStatus {
 }
 
 /// Why a curator rejected a contribution (codes 0–5 in the precompile and the tools).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub enum RejectReason {
 	/// None of the reasons below; the curator may say more off chain.
 	Other,
@@ -180,7 +266,9 @@ pub struct Contribution<AccountId, Balance, BlockNumber> {
 }
 
 /// A chunked upload in progress.
-#[derive(CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, TypeInfo, MaxEncodedLen)]
+#[derive(
+	CloneNoBound, DebugNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, TypeInfo, MaxEncodedLen,
+)]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound())]
 pub struct Upload<T: Config> {
@@ -255,10 +343,10 @@ impl StatusFilter {
 	pub fn matches(self, s: ContributionStatus) -> bool {
 		matches!(
 			(self, s),
-			(StatusFilter::All, _) |
-				(StatusFilter::Pending, ContributionStatus::Pending) |
-				(StatusFilter::Accepted, ContributionStatus::Accepted(_)) |
-				(StatusFilter::Rejected, ContributionStatus::Rejected(_))
+			(StatusFilter::All, _)
+				| (StatusFilter::Pending, ContributionStatus::Pending)
+				| (StatusFilter::Accepted, ContributionStatus::Accepted(_))
+				| (StatusFilter::Rejected, ContributionStatus::Rejected(_))
 		)
 	}
 }

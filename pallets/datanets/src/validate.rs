@@ -19,19 +19,36 @@ pub fn first_bytes(kind: DataKind, data: &[u8]) -> Result<(), Invalid> {
 	let riff = |tag: &[u8]| data.len() >= 12 && starts(b"RIFF") && data.get(8..12) == Some(tag);
 	let ok = match kind {
 		DataKind::Text | DataKind::Tabular => true,
-		DataKind::Image =>
-			starts(b"\x89PNG\r\n\x1a\n") || starts(b"\xff\xd8\xff") || starts(b"GIF87a") || starts(b"GIF89a") || riff(b"WEBP"),
-		DataKind::Audio =>
-			riff(b"WAVE") ||
-				starts(b"fLaC") || starts(b"OggS") || starts(b"ID3") ||
-				matches!(data, [0xff, b, ..] if (b & 0xe0) == 0xe0),
+		DataKind::Image => {
+			starts(b"\x89PNG\r\n\x1a\n")
+				|| starts(b"\xff\xd8\xff")
+				|| starts(b"GIF87a")
+				|| starts(b"GIF89a")
+				|| riff(b"WEBP")
+		}
+		DataKind::Audio => {
+			riff(b"WAVE")
+				|| starts(b"fLaC")
+				|| starts(b"OggS")
+				|| starts(b"ID3")
+				|| matches!(data, [0xff, b, ..] if (b & 0xe0) == 0xe0)
+		}
 	};
-	if ok { Ok(()) } else { Err(Invalid::Format) }
+	if ok {
+		Ok(())
+	} else {
+		Err(Invalid::Format)
+	}
 }
 
 /// Checks a chunk of text or tabular data is UTF-8, given the incomplete character carried
 /// from the previous chunk; returns the new carry (empty at the last chunk or an error).
-pub fn utf8_chunk(kind: DataKind, carry: &[u8], data: &[u8], last: bool) -> Result<Vec<u8>, Invalid> {
+pub fn utf8_chunk(
+	kind: DataKind,
+	carry: &[u8],
+	data: &[u8],
+	last: bool,
+) -> Result<Vec<u8>, Invalid> {
 	if !matches!(kind, DataKind::Text | DataKind::Tabular) {
 		return Ok(Vec::new());
 	}
@@ -42,8 +59,12 @@ pub fn utf8_chunk(kind: DataKind, carry: &[u8], data: &[u8], last: bool) -> Resu
 		Ok(_) => Ok(Vec::new()),
 		Err(e) if e.error_len().is_none() && !last => {
 			let tail = buf.get(e.valid_up_to()..).unwrap_or_default();
-			if tail.len() <= 3 { Ok(tail.to_vec()) } else { Err(Invalid::Utf8) }
-		},
+			if tail.len() <= 3 {
+				Ok(tail.to_vec())
+			} else {
+				Err(Invalid::Utf8)
+			}
+		}
 		Err(_) => Err(Invalid::Utf8),
 	}
 }

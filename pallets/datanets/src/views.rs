@@ -1,9 +1,9 @@
 //! Read-only views for the runtime API.
 
 use crate::{pallet::*, *};
-use polkadot_sdk::polkadot_sdk_frame as frame;
 use alloc::vec::Vec;
 use frame::prelude::*;
+use polkadot_sdk::polkadot_sdk_frame as frame;
 
 impl<T: Config> Pallet<T> {
 	/// Datanets with ids from `start`, at most `limit` of them (for the runtime API).
@@ -18,7 +18,10 @@ impl<T: Config> Pallet<T> {
 			.collect()
 	}
 
-	pub(crate) fn view(id: DatanetId, d: DatanetOf<T>) -> DatanetView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
+	pub(crate) fn view(
+		id: DatanetId,
+		d: DatanetOf<T>,
+	) -> DatanetView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
 		DatanetView {
 			id,
 			owner: d.owner,
@@ -62,5 +65,4 @@ impl<T: Config> Pallet<T> {
 			.take(limit)
 			.collect()
 	}
-
 }

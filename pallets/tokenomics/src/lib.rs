@@ -153,7 +153,9 @@ pub mod pallet {
 		}
 
 		#[cfg(feature = "try-runtime")]
-		fn try_state(_n: BlockNumberFor<T>) -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
 		}
 	}
@@ -209,7 +211,10 @@ impl<T: Config> Pallet<T> {
 	/// `try_state`, by the pallet's tests after each test, and by the runtime's tests.
 	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 		ensure!(pallet::FeeSplit::<T>::get().is_whole(), "fee split does not sum to 100 %");
-		ensure!(T::Currency::active_issuance() <= T::MaxSupply::get(), "active issuance above the fixed supply");
+		ensure!(
+			T::Currency::active_issuance() <= T::MaxSupply::get(),
+			"active issuance above the fixed supply"
+		);
 		Ok(())
 	}
 }

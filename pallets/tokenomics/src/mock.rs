@@ -3,11 +3,7 @@
 use crate as pallet_tokenomics;
 use polkadot_sdk::{pallet_balances, polkadot_sdk_frame as frame};
 
-use frame::{
-	deps::sp_runtime::BuildStorage,
-	runtime::prelude::*,
-	testing_prelude::*,
-};
+use frame::{deps::sp_runtime::BuildStorage, runtime::prelude::*, testing_prelude::*};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type Balance = u128;

@@ -48,13 +48,21 @@ fn governance_sets_a_whole_fee_split() {
 #[test]
 fn a_split_that_is_not_exactly_100_percent_is_refused() {
 	run(|| {
-		for bad in [split(20, 30, 10, 39), split(20, 30, 10, 41), split(0, 0, 0, 0), split(100, 100, 0, 0)] {
-			assert_noop!(Tokenomics::set_fee_split(RuntimeOrigin::root(), bad), Error::<Test>::SplitNotWhole);
+		for bad in
+			[split(20, 30, 10, 39), split(20, 30, 10, 41), split(0, 0, 0, 0), split(100, 100, 0, 0)]
+		{
+			assert_noop!(
+				Tokenomics::set_fee_split(RuntimeOrigin::root(), bad),
+				Error::<Test>::SplitNotWhole
+			);
 		}
 		// One part per billion off is still off.
 		let mut almost = split(25, 25, 25, 25);
 		almost.stakers = Perbill::from_parts(249_999_999);
-		assert_noop!(Tokenomics::set_fee_split(RuntimeOrigin::root(), almost), Error::<Test>::SplitNotWhole);
+		assert_noop!(
+			Tokenomics::set_fee_split(RuntimeOrigin::root(), almost),
+			Error::<Test>::SplitNotWhole
+		);
 		assert_eq!(Tokenomics::fee_split(), FeeSplit::DEFAULT);
 	});
 }
@@ -63,19 +71,28 @@ fn a_split_that_is_not_exactly_100_percent_is_refused() {
 fn only_the_governance_origin_changes_parameters() {
 	run(|| {
 		let new = split(20, 30, 10, 40);
-		assert_noop!(Tokenomics::set_fee_split(RuntimeOrigin::signed(ALICE), new), DispatchError::BadOrigin);
+		assert_noop!(
+			Tokenomics::set_fee_split(RuntimeOrigin::signed(ALICE), new),
+			DispatchError::BadOrigin
+		);
 		assert_noop!(
 			Tokenomics::set_reward_release(RuntimeOrigin::signed(BOB), Perbill::from_percent(1)),
 			DispatchError::BadOrigin
 		);
-		assert_noop!(Tokenomics::set_fee_split(RuntimeOrigin::none(), new), DispatchError::BadOrigin);
+		assert_noop!(
+			Tokenomics::set_fee_split(RuntimeOrigin::none(), new),
+			DispatchError::BadOrigin
+		);
 	});
 }
 
 #[test]
 fn unchanged_values_are_refused() {
 	run(|| {
-		assert_noop!(Tokenomics::set_fee_split(RuntimeOrigin::root(), FeeSplit::DEFAULT), Error::<Test>::NoChange);
+		assert_noop!(
+			Tokenomics::set_fee_split(RuntimeOrigin::root(), FeeSplit::DEFAULT),
+			Error::<Test>::NoChange
+		);
 		assert_noop!(
 			Tokenomics::set_reward_release(RuntimeOrigin::root(), Perbill::from_parts(500_000)),
 			Error::<Test>::NoChange
@@ -87,7 +104,9 @@ fn unchanged_values_are_refused() {
 fn reward_release_is_set_with_an_event() {
 	run(|| {
 		assert_ok!(Tokenomics::set_reward_release(RuntimeOrigin::root(), Perbill::from_percent(1)));
-		System::assert_last_event(Event::RewardReleaseSet { rate: Perbill::from_percent(1) }.into());
+		System::assert_last_event(
+			Event::RewardReleaseSet { rate: Perbill::from_percent(1) }.into(),
+		);
 		assert_eq!(Tokenomics::parameters().reward_release, Perbill::from_percent(1));
 	});
 }
@@ -95,7 +114,8 @@ fn reward_release_is_set_with_an_event() {
 #[test]
 fn dividing_a_payment_loses_nothing() {
 	for amount in [0u128, 1, 7, 999, 1_000_000_007, u128::MAX] {
-		for s in [FeeSplit::DEFAULT, split(33, 34, 0, 33), split(0, 100, 0, 0), split(1, 1, 1, 97)] {
+		for s in [FeeSplit::DEFAULT, split(33, 34, 0, 33), split(0, 100, 0, 0), split(1, 1, 1, 97)]
+		{
 			let parts = s.divide(amount);
 			let sum = parts.iter().fold(0u128, |a, p| a.saturating_add(*p));
 			assert_eq!(sum, amount, "{s:?} of {amount}");

@@ -44,9 +44,7 @@ impl Attribution {
 
 	/// Total parts per billion (10⁹ or 0).
 	pub fn total(&self) -> u64 {
-		self.scores
-			.iter()
-			.fold(0u64, |a, (_, p)| a.saturating_add(u64::from(p.deconstruct())))
+		self.scores.iter().fold(0u64, |a, (_, p)| a.saturating_add(u64::from(p.deconstruct())))
 	}
 
 	/// Contributions ranked by share, highest first (ties: lower id first).
@@ -82,7 +80,8 @@ pub fn normalize_ppb(raw: &BTreeMap<ContributionId, u128>) -> Attribution {
 	// total would make the shares sum to more than 10⁹.)
 	let mut shift = 0u32;
 	let total = loop {
-		let sum = raw.values().try_fold(0u128, |a, v| a.checked_add(v.checked_shr(shift).unwrap_or(0)));
+		let sum =
+			raw.values().try_fold(0u128, |a, v| a.checked_add(v.checked_shr(shift).unwrap_or(0)));
 		match sum {
 			Some(t) if t <= u128::MAX / ppb => break t,
 			_ => shift = shift.saturating_add(8),
@@ -171,7 +170,10 @@ mod tests {
 		.collect();
 		assert_eq!(normalize_ppb(&raw).total(), 1_000_000_000);
 		let max: BTreeMap<u64, u128> = (0..50).map(|i| (i, u128::MAX)).collect();
-		assert_eq!(normalize_ppb(&max).scores, (0..50).map(|i| (i, p(20_000_000))).collect::<Vec<_>>());
+		assert_eq!(
+			normalize_ppb(&max).scores,
+			(0..50).map(|i| (i, p(20_000_000))).collect::<Vec<_>>()
+		);
 	}
 
 	#[test]

@@ -83,7 +83,16 @@ impl ContentHasher {
 
 /// What a completed file leaves under [`file_key`] in the offchain database (SCALE).
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub struct FileManifest {
 	/// Bytes.
@@ -120,7 +129,10 @@ mod tests {
 		let h = content_hash_of(&data, 4).unwrap();
 		assert_eq!(
 			h,
-			content_hash(10, &[blake2_256(&[0, 1, 2, 3]), blake2_256(&[4, 5, 6, 7]), blake2_256(&[8, 9])])
+			content_hash(
+				10,
+				&[blake2_256(&[0, 1, 2, 3]), blake2_256(&[4, 5, 6, 7]), blake2_256(&[8, 9])]
+			)
 		);
 		assert_eq!(
 			array_hex(&h),

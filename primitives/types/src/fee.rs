@@ -1,10 +1,7 @@
 //! How a training or inference payment is divided.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use polkadot_sdk::sp_arithmetic::{
-	traits::AtLeast32BitUnsigned,
-	PerThing, Perbill,
-};
+use polkadot_sdk::sp_arithmetic::{traits::AtLeast32BitUnsigned, PerThing, Perbill};
 use scale_info::TypeInfo;
 
 /// How a training or inference payment is divided. The four shares sum to exactly 100 %

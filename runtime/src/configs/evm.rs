@@ -53,8 +53,10 @@ impl pallet_revive::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type WeightInfo = pallet_revive::weights::SubstrateWeight<Self>;
 	/// The datanets (0x…044E0000) and tokenomics (0x…07050000) precompiles (`crate::precompiles`).
-	type Precompiles =
-		(crate::precompiles::DatanetsPrecompile<Runtime>, crate::precompiles::TokenomicsPrecompile<Runtime>);
+	type Precompiles = (
+		crate::precompiles::DatanetsPrecompile<Runtime>,
+		crate::precompiles::TokenomicsPrecompile<Runtime>,
+	);
 	type FindAuthor = <Runtime as pallet_authorship::Config>::FindAuthor;
 	type DepositPerByte = DepositPerByte;
 	type DepositPerItem = DepositPerItem;

@@ -4,11 +4,9 @@
 
 use super::{weight_share, RuntimeBlockWeights};
 use crate::{
-	governance::origins,
-	currency::OPEN,
-	time::DAYS,
-	AccountId, Balance, Balances, BlockNumber, OriginCaller, Preimage, Referenda, Runtime,
-	RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler, System, Treasury,
+	currency::OPEN, governance::origins, time::DAYS, AccountId, Balance, Balances, BlockNumber,
+	OriginCaller, Preimage, Referenda, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason,
+	RuntimeOrigin, Scheduler, System, Treasury,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -33,7 +31,8 @@ use polkadot_sdk::{
 
 /// Root or a referendum on the economic-parameters track: who may change the fee split, the
 /// reward release and the contribution slash share.
-pub type EconomicParametersOrigin = EitherOfDiverse<EnsureRoot<AccountId>, origins::EconomicParameters>;
+pub type EconomicParametersOrigin =
+	EitherOfDiverse<EnsureRoot<AccountId>, origins::EconomicParameters>;
 
 impl origins::Config for Runtime {}
 
@@ -85,7 +84,10 @@ impl pallet_conviction_voting::Config for Runtime {
 	type Currency = Balances;
 	type VoteLockingPeriod = VoteLockingPeriod;
 	type MaxVotes = ConstU32<512>;
-	type MaxTurnout = polkadot_sdk::frame_support::traits::tokens::currency::ActiveIssuanceOf<Balances, AccountId>;
+	type MaxTurnout = polkadot_sdk::frame_support::traits::tokens::currency::ActiveIssuanceOf<
+		Balances,
+		AccountId,
+	>;
 	type Polls = Referenda;
 	type BlockNumberProvider = System;
 	type VotingHooks = ();

@@ -21,8 +21,7 @@ use polkadot_sdk::{
 		derive_impl, parameter_types,
 		traits::{
 			fungible::{Balanced, Credit},
-			ConstBool, ConstU32, ConstU64, ConstU8, Imbalance, OnUnbalanced,
-			VariantCountOf,
+			ConstBool, ConstU32, ConstU64, ConstU8, Imbalance, OnUnbalanced, VariantCountOf,
 		},
 		weights::{
 			constants::{

@@ -16,7 +16,9 @@ pub mod pallet_custom_origins {
 	pub struct Pallet<T>(_);
 
 	/// Origins of referenda other than Root.
-	#[derive(PartialEq, Eq, Clone, MaxEncodedLen, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug)]
+	#[derive(
+		PartialEq, Eq, Clone, MaxEncodedLen, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug,
+	)]
 	#[pallet::origin]
 	pub enum Origin {
 		/// Dispatches calls the technical committee whitelisted, with Root privileges.

@@ -78,7 +78,15 @@ const fn track(
 
 /// Production tracks: `[prepare, decision, confirm, min enactment]` periods.
 static PRODUCTION: [Track<u16, Balance, BlockNumber>; 4] = [
-	track(id::ROOT, "root", 1, 100_000 * OPEN, [2 * HOURS, 28 * DAYS, DAYS, DAYS], linear(50, 100), linear(0, 50)),
+	track(
+		id::ROOT,
+		"root",
+		1,
+		100_000 * OPEN,
+		[2 * HOURS, 28 * DAYS, DAYS, DAYS],
+		linear(50, 100),
+		linear(0, 50),
+	),
 	track(
 		id::WHITELISTED_CALLER,
 		"whitelisted_caller",
@@ -88,7 +96,15 @@ static PRODUCTION: [Track<u16, Balance, BlockNumber>; 4] = [
 		linear(50, 100),
 		linear(0, 20),
 	),
-	track(id::TREASURER, "treasurer", 10, 1_000 * OPEN, [2 * HOURS, 28 * DAYS, 7 * DAYS, DAYS], linear(50, 100), linear(0, 50)),
+	track(
+		id::TREASURER,
+		"treasurer",
+		10,
+		1_000 * OPEN,
+		[2 * HOURS, 28 * DAYS, 7 * DAYS, DAYS],
+		linear(50, 100),
+		linear(0, 50),
+	),
 	track(
 		id::ECONOMIC_PARAMETERS,
 		"economic_parameters",
@@ -104,16 +120,33 @@ static PRODUCTION: [Track<u16, Balance, BlockNumber>; 4] = [
 /// approval above 50 %, any support.
 static FAST: [Track<u16, Balance, BlockNumber>; 4] = [
 	track(id::ROOT, "root", 1, 100 * OPEN, [2, 20, 2, 1], linear(50, 50), linear(0, 0)),
-	track(id::WHITELISTED_CALLER, "whitelisted_caller", 100, 10 * OPEN, [1, 20, 1, 1], linear(50, 50), linear(0, 0)),
+	track(
+		id::WHITELISTED_CALLER,
+		"whitelisted_caller",
+		100,
+		10 * OPEN,
+		[1, 20, 1, 1],
+		linear(50, 50),
+		linear(0, 0),
+	),
 	track(id::TREASURER, "treasurer", 10, 10 * OPEN, [2, 20, 2, 1], linear(50, 50), linear(0, 0)),
-	track(id::ECONOMIC_PARAMETERS, "economic_parameters", 10, 10 * OPEN, [2, 20, 2, 1], linear(50, 50), linear(0, 0)),
+	track(
+		id::ECONOMIC_PARAMETERS,
+		"economic_parameters",
+		10,
+		10 * OPEN,
+		[2, 20, 2, 1],
+		linear(50, 50),
+		linear(0, 0),
+	),
 ];
 
 /// The tracks of this chain (production or fast, by genesis).
 pub struct TracksInfo;
 impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 	type Id = u16;
-	type RuntimeOrigin = <RuntimeOrigin as polkadot_sdk::frame_support::traits::OriginTrait>::PalletsOrigin;
+	type RuntimeOrigin =
+		<RuntimeOrigin as polkadot_sdk::frame_support::traits::OriginTrait>::PalletsOrigin;
 
 	fn tracks() -> impl Iterator<Item = Cow<'static, Track<Self::Id, Balance, BlockNumber>>> {
 		let set = if origins::FastTracks::<crate::Runtime>::get() { &FAST } else { &PRODUCTION };
@@ -126,7 +159,9 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 			OriginCaller::system(RawOrigin::Root) => Ok(id::ROOT),
 			OriginCaller::Origins(origins::Origin::WhitelistedCaller) => Ok(id::WHITELISTED_CALLER),
 			OriginCaller::Origins(origins::Origin::Treasurer) => Ok(id::TREASURER),
-			OriginCaller::Origins(origins::Origin::EconomicParameters) => Ok(id::ECONOMIC_PARAMETERS),
+			OriginCaller::Origins(origins::Origin::EconomicParameters) => {
+				Ok(id::ECONOMIC_PARAMETERS)
+			}
 			_ => Err(()),
 		}
 	}

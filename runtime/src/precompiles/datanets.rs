@@ -14,10 +14,7 @@ use alloy_core::{
 use core::{marker::PhantomData, num::NonZero};
 use pallet_datanets::{ContributionStatus, DataKind};
 use polkadot_sdk::pallet_revive::precompiles::{AddressMatcher, Error, Ext, Precompile};
-use polkadot_sdk::{
-	frame_support::BoundedVec,
-	sp_runtime::traits::Dispatchable,
-};
+use polkadot_sdk::{frame_support::BoundedVec, sp_runtime::traits::Dispatchable};
 
 sol! {
 	/// OpenLedger datanets, for Solidity.
@@ -48,7 +45,11 @@ impl Precompile for DatanetsPrecompile<Runtime> {
 	};
 	const HAS_CONTRACT_INFO: bool = false;
 
-	fn call(_address: &[u8; 20], input: &Self::Interface, env: &mut impl Ext<T = Self::T>) -> Result<Vec<u8>, Error> {
+	fn call(
+		_address: &[u8; 20],
+		input: &Self::Interface,
+		env: &mut impl Ext<T = Self::T>,
+	) -> Result<Vec<u8>, Error> {
 		use IDatanets::IDatanetsCalls as C;
 		match input {
 			C::datanet(c) => {
@@ -65,10 +66,18 @@ impl Precompile for DatanetsPrecompile<Runtime> {
 						d.pending,
 					)
 						.abi_encode_params(),
-					None => (false, alloy_core::primitives::FixedBytes::<32>::ZERO, 0u32, 0u32, 0u32, 0u32, 0u32)
+					None => (
+						false,
+						alloy_core::primitives::FixedBytes::<32>::ZERO,
+						0u32,
+						0u32,
+						0u32,
+						0u32,
+						0u32,
+					)
 						.abi_encode_params(),
 				})
-			},
+			}
 			C::contribution(c) => {
 				// one read: `Datanets::Contributions`
 				env.charge(reads(1))?;
@@ -89,7 +98,7 @@ impl Precompile for DatanetsPrecompile<Runtime> {
 							detail,
 						)
 							.abi_encode_params()
-					},
+					}
 					None => (
 						false,
 						0u32,
@@ -101,7 +110,7 @@ impl Precompile for DatanetsPrecompile<Runtime> {
 					)
 						.abi_encode_params(),
 				})
-			},
+			}
 			C::versionCommitment(c) => {
 				// one read: `Datanets::Versions`
 				env.charge(reads(1))?;
@@ -109,37 +118,52 @@ impl Precompile for DatanetsPrecompile<Runtime> {
 					.map(|v| v.commitment)
 					.unwrap_or([0u8; 32]);
 				Ok(alloy_core::primitives::FixedBytes::<32>(commitment).abi_encode())
-			},
+			}
 			C::contribute(c) => {
 				if env.is_read_only() {
-					return Err(Error::Revert(Revert { reason: "contribute cannot be called in a static call".into() }));
+					return Err(Error::Revert(Revert {
+						reason: "contribute cannot be called in a static call".into(),
+					}));
 				}
 				let who = env
 					.caller()
 					.account_id()
-					.map_err(|_| Error::Revert(Revert { reason: "the caller has no account".into() }))?
+					.map_err(|_| {
+						Error::Revert(Revert { reason: "the caller has no account".into() })
+					})?
 					.clone();
 				let kind = DataKind::try_from(c.kind)
 					.map_err(|_| Error::Revert(Revert { reason: "unknown data kind".into() }))?;
-				let data: BoundedVec<u8, _> = BoundedVec::try_from(c.data.to_vec())
-					.map_err(|_| Error::Revert(Revert { reason: "data larger than one chunk".into() }))?;
+				let data: BoundedVec<u8, _> =
+					BoundedVec::try_from(c.data.to_vec()).map_err(|_| {
+						Error::Revert(Revert { reason: "data larger than one chunk".into() })
+					})?;
 				let id = pallet_datanets::NextContributionId::<Runtime>::get();
-				let call = crate::RuntimeCall::Datanets(pallet_datanets::Call::contribute { datanet: c.datanet, kind, data });
-				let weight = polkadot_sdk::frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call).call_weight;
+				let call = crate::RuntimeCall::Datanets(pallet_datanets::Call::contribute {
+					datanet: c.datanet,
+					kind,
+					data,
+				});
+				let weight =
+					polkadot_sdk::frame_support::dispatch::GetDispatchInfo::get_dispatch_info(
+						&call,
+					)
+					.call_weight;
 				env.charge(weight)?;
 				call.dispatch(RuntimeOrigin::signed(who)).map_err(|e| {
 					// Module errors name the pallet error (`WrongKind`, `Duplicate`...); token
 					// errors say why the deposit could not be held (`FundsUnavailable`...).
 					let name: &'static str = match e.error {
-						polkadot_sdk::sp_runtime::DispatchError::Module(m) => m.message.unwrap_or("module error"),
+						polkadot_sdk::sp_runtime::DispatchError::Module(m) => {
+							m.message.unwrap_or("module error")
+						}
 						polkadot_sdk::sp_runtime::DispatchError::Token(t) => t.into(),
 						other => other.into(),
 					};
 					Error::Revert(Revert { reason: alloc::format!("datanets: {name}") })
 				})?;
 				Ok(id.abi_encode())
-			},
+			}
 		}
 	}
 }
-

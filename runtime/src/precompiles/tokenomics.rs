@@ -36,7 +36,11 @@ impl Precompile for TokenomicsPrecompile<Runtime> {
 	};
 	const HAS_CONTRACT_INFO: bool = false;
 
-	fn call(_address: &[u8; 20], input: &Self::Interface, env: &mut impl Ext<T = Self::T>) -> Result<Vec<u8>, Error> {
+	fn call(
+		_address: &[u8; 20],
+		input: &Self::Interface,
+		env: &mut impl Ext<T = Self::T>,
+	) -> Result<Vec<u8>, Error> {
 		use alloy_core::primitives::U256;
 		use ITokenomics::ITokenomicsCalls as C;
 		// `Tokenomics::parameters` reads five items: `Tokenomics::FeeSplit`,
@@ -54,7 +58,9 @@ impl Precompile for TokenomicsPrecompile<Runtime> {
 				.abi_encode_params(),
 			C::contributionSlash(_) => p.contribution_slash.deconstruct().abi_encode(),
 			C::rewardRelease(_) => p.reward_release.deconstruct().abi_encode(),
-			C::supply(_) => (U256::from(p.max_supply), U256::from(p.total_issuance)).abi_encode_params(),
+			C::supply(_) => {
+				(U256::from(p.max_supply), U256::from(p.total_issuance)).abi_encode_params()
+			}
 		})
 	}
 }

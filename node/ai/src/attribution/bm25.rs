@@ -48,7 +48,8 @@ impl Bm25 {
 					let df = f64::from(self.df.get(t).copied().unwrap_or(0));
 					let idf = ((n - df + 0.5) / (df + 0.5) + 1.0).ln();
 					let f = f64::from(*f);
-					s += idf * f * (k1 + 1.0) / (f + k1 * (1.0 - b + b * *len as f64 / self.avgdl.max(1e-9)));
+					s += idf * f * (k1 + 1.0)
+						/ (f + k1 * (1.0 - b + b * *len as f64 / self.avgdl.max(1e-9)));
 				}
 				(*id, s)
 			})

@@ -168,7 +168,8 @@ impl Segment {
 		if data.len() < HEADER || &data[..8] != MAGIC {
 			return Err(bad("not an index segment"));
 		}
-		let rd = |o: usize| u64::from_le_bytes(data[o..o + 8].try_into().unwrap_or([0; 8])) as usize;
+		let rd =
+			|o: usize| u64::from_le_bytes(data[o..o + 8].try_into().unwrap_or([0; 8])) as usize;
 		let (n_tokens, n_sa, n_docs) = (rd(8), rd(16), rd(24));
 		let sa_off = pad8(HEADER + n_tokens.saturating_mul(2));
 		let doc_off = pad8(sa_off + n_sa.saturating_mul(4));
@@ -177,8 +178,8 @@ impl Segment {
 		}
 		let seg = Self { name, data, n_tokens, n_sa, n_docs, sa_off, doc_off };
 		// Every suffix entry must point inside the text, every document inside it too.
-		if (0..n_sa).any(|i| seg.sa(i) >= n_tokens) ||
-			(0..n_docs).any(|k| {
+		if (0..n_sa).any(|i| seg.sa(i) >= n_tokens)
+			|| (0..n_docs).any(|k| {
 				let (s, l, _) = seg.doc(k);
 				s + l >= n_tokens
 			}) {
@@ -199,7 +200,8 @@ impl Segment {
 	#[inline]
 	fn sa(&self, i: usize) -> usize {
 		let o = self.sa_off + 4 * i;
-		u32::from_le_bytes([self.data[o], self.data[o + 1], self.data[o + 2], self.data[o + 3]]) as usize
+		u32::from_le_bytes([self.data[o], self.data[o + 1], self.data[o + 2], self.data[o + 3]])
+			as usize
 	}
 
 	fn doc(&self, k: usize) -> (usize, usize, ContributionId) {
@@ -313,12 +315,19 @@ impl SuffixIndex {
 			Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
 			Err(e) => return Err(Error::io(&mpath, e)),
 		};
-		let mut index = Self { dir: dir.to_path_buf(), segments: Vec::new(), next: manifest.next, ids: BTreeSet::new() };
+		let mut index = Self {
+			dir: dir.to_path_buf(),
+			segments: Vec::new(),
+			next: manifest.next,
+			ids: BTreeSet::new(),
+		};
 		for name in manifest.segments {
 			let seg = index.map_segment(&name)?;
 			for k in 0..seg.n_docs {
 				if !index.ids.insert(seg.doc(k).2) {
-					return Err(Error::InvalidRequest(format!("index segment {name}: duplicate contribution")));
+					return Err(Error::InvalidRequest(format!(
+						"index segment {name}: duplicate contribution"
+					)));
 				}
 			}
 			index.segments.push(seg);
@@ -352,7 +361,10 @@ impl SuffixIndex {
 	}
 
 	fn write_manifest(&self) -> Result<()> {
-		let m = Manifest { segments: self.segments.iter().map(|s| s.name.clone()).collect(), next: self.next };
+		let m = Manifest {
+			segments: self.segments.iter().map(|s| s.name.clone()).collect(),
+			next: self.next,
+		};
 		let tmp = self.dir.join(".manifest.json.tmp");
 		let path = self.dir.join("manifest.json");
 		std::fs::write(&tmp, serde_json::to_vec(&m)?).map_err(|e| Error::io(&tmp, e))?;
@@ -430,7 +442,11 @@ impl SuffixIndex {
 			.iter()
 			.map(|s| {
 				let (len, (lo, hi)) = s.longest(&p);
-				if len == p.len() { (hi - lo) as u64 } else { 0 }
+				if len == p.len() {
+					(hi - lo) as u64
+				} else {
+					0
+				}
 			})
 			.sum())
 	}
@@ -445,9 +461,13 @@ impl SuffixIndex {
 		// Longest match at every start, with each segment's range for it.
 		let mut best: Vec<(usize, Vec<(usize, usize)>)> = Vec::with_capacity(out.len());
 		for i in 0..out.len() {
-			let per: Vec<(usize, (usize, usize))> = self.segments.iter().map(|s| s.longest(&out[i..])).collect();
+			let per: Vec<(usize, (usize, usize))> =
+				self.segments.iter().map(|s| s.longest(&out[i..])).collect();
 			let len = per.iter().map(|p| p.0).max().unwrap_or(0);
-			let ranges = per.into_iter().map(|(l, r)| if l == len && len > 0 { r } else { (0, 0) }).collect();
+			let ranges = per
+				.into_iter()
+				.map(|(l, r)| if l == len && len > 0 { r } else { (0, 0) })
+				.collect();
 			best.push((len, ranges));
 		}
 		let mut raw: BTreeMap<ContributionId, u128> = BTreeMap::new();
@@ -485,7 +505,12 @@ impl SuffixIndex {
 	}
 
 	/// Recomputes the attribution of `output` and compares it byte for byte with `claimed`.
-	pub fn verify(&self, output: &[u32], params: &ExactParams, claimed: &Attribution) -> Result<bool> {
+	pub fn verify(
+		&self,
+		output: &[u32],
+		params: &ExactParams,
+		claimed: &Attribution,
+	) -> Result<bool> {
 		Ok(self.attribute(output, params)?.attribution.to_bytes() == claimed.to_bytes())
 	}
 }
@@ -499,7 +524,9 @@ mod tests {
 
 	fn docs(n: usize, len: usize, vocab: u32, seed: u64) -> Vec<(ContributionId, Vec<u32>)> {
 		let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-		(0..n).map(|i| (i as u64 * 3 + 1, (0..len).map(|_| rng.random_range(0..vocab)).collect())).collect()
+		(0..n)
+			.map(|i| (i as u64 * 3 + 1, (0..len).map(|_| rng.random_range(0..vocab)).collect()))
+			.collect()
 	}
 
 	fn naive_count(docs: &[(ContributionId, Vec<u32>)], p: &[u32]) -> u64 {
@@ -590,7 +617,9 @@ mod tests {
 		let r = r_idx.attribute(&[5, 6, 7, 8, 9], &p).unwrap().attribution;
 		assert_eq!(r.scores.len(), 7);
 		assert_eq!(r.scores[0], (100, Perbill::from_parts(142_857_143)));
-		assert!(r.scores[1..].iter().all(|s| s.1.deconstruct() == 142_857_142 || s.1.deconstruct() == 142_857_143));
+		assert!(r.scores[1..]
+			.iter()
+			.all(|s| s.1.deconstruct() == 142_857_142 || s.1.deconstruct() == 142_857_143));
 		assert_eq!(r.total(), 1_000_000_000);
 		// Too common: more occurrences than allowed, nothing credited.
 		let strict = ExactParams { min_span: 3, max_occurrences: 6 };

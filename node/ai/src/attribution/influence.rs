@@ -77,10 +77,12 @@ impl InfluenceScores {
 /// Accepts `claimed` when it has the same contributions as `ours` and every score is within
 /// `terms × TOLERANCE_PER_PAIR` of ours.
 pub fn verify(ours: &InfluenceScores, claimed: &InfluenceScores) -> bool {
-	let tol = i64::try_from(ours.terms.max(1)).unwrap_or(i64::MAX).saturating_mul(TOLERANCE_PER_PAIR);
-	ours.terms == claimed.terms &&
-		ours.scores.len() == claimed.scores.len() &&
-		ours.scores
+	let tol =
+		i64::try_from(ours.terms.max(1)).unwrap_or(i64::MAX).saturating_mul(TOLERANCE_PER_PAIR);
+	ours.terms == claimed.terms
+		&& ours.scores.len() == claimed.scores.len()
+		&& ours
+			.scores
 			.iter()
 			.zip(&claimed.scores)
 			.all(|(a, b)| a.0 == b.0 && a.1.abs_diff(b.1) <= tol.unsigned_abs())
@@ -178,7 +180,10 @@ impl<'m> InfluenceEngine<'m> {
 		let g = self.gradient(checkpoint, example)?;
 		let fresh = !matches!(&self.projector, Some((d, _)) if *d == g.len());
 		if fresh {
-			self.projector = Some((g.len(), Projector::new(g.len(), self.params.projection_dim, self.params.seed)));
+			self.projector = Some((
+				g.len(),
+				Projector::new(g.len(), self.params.projection_dim, self.params.seed),
+			));
 		}
 		let Some((_, proj)) = &self.projector else {
 			return Err(Error::InvalidRequest("projection unavailable".into()));
@@ -204,7 +209,9 @@ impl<'m> InfluenceEngine<'m> {
 		let ids = order.iter().map(|i| train[*i].0).collect();
 		let mut sketches = Vec::with_capacity(checkpoints.len());
 		for ck in checkpoints {
-			sketches.push(order.iter().map(|i| self.sketch(ck, &train[*i].1)).collect::<Result<Vec<_>>>()?);
+			sketches.push(
+				order.iter().map(|i| self.sketch(ck, &train[*i].1)).collect::<Result<Vec<_>>>()?,
+			);
 		}
 		Ok(TrainSketches { ids, sketches })
 	}
@@ -293,7 +300,13 @@ mod tests {
 		let model = Model::tiny_random(LlamaConfig::tiny(), 3, false).unwrap();
 		let train: Vec<(ContributionId, Example)> = (0..6)
 			.map(|i| {
-				(10 + i as u64, Example::Instruction { prompt: format!("key {i}?"), response: format!("value {}", i * 7) })
+				(
+					10 + i as u64,
+					Example::Instruction {
+						prompt: format!("key {i}?"),
+						response: format!("value {}", i * 7),
+					},
+				)
 			})
 			.collect();
 		let ex: Vec<Example> = train.iter().map(|(_, e)| e.clone()).collect();
@@ -318,7 +331,12 @@ mod tests {
 		let params = InfluenceParams { projection_dim: 128, seed: [7; 32], max_seq_len: 64 };
 		let run = |threads: usize| {
 			let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-			pool.install(|| InfluenceEngine::new(&model, params.clone()).unwrap().tracin(&cks, &train, &test).unwrap())
+			pool.install(|| {
+				InfluenceEngine::new(&model, params.clone())
+					.unwrap()
+					.tracin(&cks, &train, &test)
+					.unwrap()
+			})
 		};
 		let (one, two) = (run(1), run(2));
 		assert!(verify(&one, &two), "{:?}\n{:?}", one.scores, two.scores);
@@ -334,10 +352,11 @@ mod tests {
 		fewer.scores.pop();
 		assert!(!verify(&one, &fewer));
 		// Another seed projects differently but ranks the same way at the top.
-		let other = InfluenceEngine::new(&model, InfluenceParams { seed: [8; 32], ..params.clone() })
-			.unwrap()
-			.tracin(&cks, &train, &test)
-			.unwrap();
+		let other =
+			InfluenceEngine::new(&model, InfluenceParams { seed: [8; 32], ..params.clone() })
+				.unwrap()
+				.tracin(&cks, &train, &test)
+				.unwrap();
 		assert_ne!(other.scores, one.scores);
 		assert_eq!(other.ranking()[0], 13);
 	}
@@ -345,7 +364,11 @@ mod tests {
 	#[test]
 	fn sketches_are_unit_vectors_and_inputs_are_checked() {
 		let (model, cks, train) = setup();
-		let mut engine = InfluenceEngine::new(&model, InfluenceParams { projection_dim: 64, ..Default::default() }).unwrap();
+		let mut engine = InfluenceEngine::new(
+			&model,
+			InfluenceParams { projection_dim: 64, ..Default::default() },
+		)
+		.unwrap();
 		let s = engine.sketch(&cks[0], &train[0].1).unwrap();
 		assert_eq!(s.len(), 64);
 		let norm2 = idot(&s, &s);
@@ -354,6 +377,10 @@ mod tests {
 		let dup = vec![train[0].clone(), train[0].clone()];
 		assert!(engine.tracin(&cks, &dup, &[train[0].1.clone()]).is_err());
 		assert!(engine.sketch(&cks[0], &Example::Text { text: String::new() }).is_err());
-		assert!(InfluenceEngine::new(&model, InfluenceParams { projection_dim: 0, ..Default::default() }).is_err());
+		assert!(InfluenceEngine::new(
+			&model,
+			InfluenceParams { projection_dim: 0, ..Default::default() }
+		)
+		.is_err());
 	}
 }

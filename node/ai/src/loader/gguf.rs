@@ -21,7 +21,7 @@ use crate::{
 	tokenizer::Tokenizer,
 };
 
-use crate::model::{Layer, Linear, ModelInfo, Model, Rope};
+use crate::model::{Layer, Linear, Model, ModelInfo, Rope};
 
 fn read_gguf_err(path: &Path, e: impl std::fmt::Display) -> Error {
 	Error::bad_model(path, format!("not a readable GGUF file ({e})"))
@@ -32,7 +32,9 @@ fn md_str(md: &std::collections::HashMap<String, gguf_file::Value>, k: &str) -> 
 }
 
 fn md_u32(md: &std::collections::HashMap<String, gguf_file::Value>, k: &str) -> Option<u32> {
-	md.get(k).and_then(|v| v.to_u32().ok().or_else(|| v.to_u64().ok().and_then(|x| u32::try_from(x).ok())))
+	md.get(k).and_then(|v| {
+		v.to_u32().ok().or_else(|| v.to_u64().ok().and_then(|x| u32::try_from(x).ok()))
+	})
 }
 
 /// SHA-256 and size of a file, streamed.
@@ -60,7 +62,8 @@ impl Model {
 		let content = gguf_file::Content::read(&mut reader).map_err(|e| read_gguf_err(path, e))?;
 		let md = &content.metadata;
 		let config = LlamaConfig::from_gguf(md).map_err(|e| Error::bad_model(path, e))?;
-		let tokenizer = tokenizer_from_gguf(md).map_err(|e| Error::bad_model(path, e.to_string()))?;
+		let tokenizer =
+			tokenizer_from_gguf(md).map_err(|e| Error::bad_model(path, e.to_string()))?;
 		if tokenizer.vocab_size() != config.vocab_size {
 			return Err(Error::bad_model(path, "tokenizer and embedding sizes differ"));
 		}
@@ -89,7 +92,8 @@ impl Model {
 		};
 		let mut layers = Vec::with_capacity(config.num_hidden_layers);
 		for i in 0..config.num_hidden_layers {
-			let attn_norm = tensor(&format!("blk.{i}.attn_norm.weight"), &[h])?.dequantize(device)?;
+			let attn_norm =
+				tensor(&format!("blk.{i}.attn_norm.weight"), &[h])?.dequantize(device)?;
 			let ffn_norm = tensor(&format!("blk.{i}.ffn_norm.weight"), &[h])?.dequantize(device)?;
 			let mut q = |n: &str, dims: &[usize]| -> Result<QMatMul> {
 				Ok(QMatMul::from_qtensor(tensor(&format!("blk.{i}.{n}.weight"), dims)?)?)
@@ -140,7 +144,11 @@ pub(crate) fn tokenizer_from_gguf(
 			.collect()
 	};
 	let tokens = strings("tokenizer.ggml.tokens")?;
-	let merges = if md.contains_key("tokenizer.ggml.merges") { strings("tokenizer.ggml.merges")? } else { Vec::new() };
+	let merges = if md.contains_key("tokenizer.ggml.merges") {
+		strings("tokenizer.ggml.merges")?
+	} else {
+		Vec::new()
+	};
 	let types = match md.get("tokenizer.ggml.token_type") {
 		Some(v) => v
 			.to_vec()
@@ -155,7 +163,8 @@ pub(crate) fn tokenizer_from_gguf(
 	let eos = md_u32(md, "tokenizer.ggml.eos_token_id")
 		.ok_or_else(|| Error::BadTokenizer("missing tokenizer.ggml.eos_token_id".into()))?;
 	let bos = md_u32(md, "tokenizer.ggml.bos_token_id");
-	let add_bos = md.get("tokenizer.ggml.add_bos_token").and_then(|v| v.to_bool().ok()).unwrap_or(false);
+	let add_bos =
+		md.get("tokenizer.ggml.add_bos_token").and_then(|v| v.to_bool().ok()).unwrap_or(false);
 	let template = md_str(md, "tokenizer.chat_template");
 	Tokenizer::new(&model, &pre, tokens, types, &merges, bos, eos, add_bos, template)
 }

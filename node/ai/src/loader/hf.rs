@@ -122,8 +122,9 @@ impl Model {
 		let mut file_bytes = 0u64;
 		for f in &files {
 			let bytes = std::fs::read(f).map_err(|e| Error::io(f, e))?;
-			let t = candle_core::safetensors::load_buffer(&bytes, device)
-				.map_err(|e| Error::bad_model(f, format!("not a readable safetensors file ({e})")))?;
+			let t = candle_core::safetensors::load_buffer(&bytes, device).map_err(|e| {
+				Error::bad_model(f, format!("not a readable safetensors file ({e})"))
+			})?;
 			tensors.extend(t);
 			use sha2::Digest;
 			sha.extend(sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")));
@@ -154,8 +155,14 @@ impl Model {
 		let mut layers = Vec::new();
 		for i in 0..config.num_hidden_layers {
 			let p = format!("model.layers.{i}");
-			let q = permute_hf_to_gguf(&get(&format!("{p}.self_attn.q_proj.weight"), &[h, h])?, config.num_attention_heads)?;
-			let k = permute_hf_to_gguf(&get(&format!("{p}.self_attn.k_proj.weight"), &[kv, h])?, config.num_key_value_heads)?;
+			let q = permute_hf_to_gguf(
+				&get(&format!("{p}.self_attn.q_proj.weight"), &[h, h])?,
+				config.num_attention_heads,
+			)?;
+			let k = permute_hf_to_gguf(
+				&get(&format!("{p}.self_attn.k_proj.weight"), &[kv, h])?,
+				config.num_key_value_heads,
+			)?;
 			let lins = [
 				q,
 				k,
@@ -200,7 +207,10 @@ fn hf_tokenizer(dir: &Path, hf: &HfConfig) -> Result<Tokenizer> {
 	let v: serde_json::Value = serde_json::from_str(&read(&path)?)?;
 	let model = &v["model"];
 	if model["type"].as_str() != Some("BPE") {
-		return Err(Error::BadTokenizer(format!("{}: only BPE tokenizers are supported", path.display())));
+		return Err(Error::BadTokenizer(format!(
+			"{}: only BPE tokenizers are supported",
+			path.display()
+		)));
 	}
 	let vocab = model["vocab"]
 		.as_object()
@@ -215,7 +225,8 @@ fn hf_tokenizer(dir: &Path, hf: &HfConfig) -> Result<Tokenizer> {
 	let mut tokens = vec![String::new(); size];
 	let mut types = vec![5; size];
 	for (t, id) in vocab {
-		let id = id.as_u64().ok_or_else(|| Error::BadTokenizer("non-integer token id".into()))? as usize;
+		let id =
+			id.as_u64().ok_or_else(|| Error::BadTokenizer("non-integer token id".into()))? as usize;
 		if let Some(slot) = tokens.get_mut(id) {
 			*slot = t.clone();
 			types[id] = 1;
@@ -233,7 +244,9 @@ fn hf_tokenizer(dir: &Path, hf: &HfConfig) -> Result<Tokenizer> {
 			m.iter()
 				.filter_map(|x| match x {
 					serde_json::Value::String(s) => Some(s.clone()),
-					serde_json::Value::Array(p) => Some(format!("{} {}", p.first()?.as_str()?, p.get(1)?.as_str()?)),
+					serde_json::Value::Array(p) => {
+						Some(format!("{} {}", p.first()?.as_str()?, p.get(1)?.as_str()?))
+					}
 					_ => None,
 				})
 				.collect()
@@ -247,9 +260,10 @@ fn hf_tokenizer(dir: &Path, hf: &HfConfig) -> Result<Tokenizer> {
 	} else {
 		"gpt2"
 	};
-	let tcfg: Option<serde_json::Value> = std::fs::read_to_string(dir.join("tokenizer_config.json"))
-		.ok()
-		.and_then(|s| serde_json::from_str(&s).ok());
+	let tcfg: Option<serde_json::Value> =
+		std::fs::read_to_string(dir.join("tokenizer_config.json"))
+			.ok()
+			.and_then(|s| serde_json::from_str(&s).ok());
 	let by_name = |field: &str| -> Option<u32> {
 		let name = tcfg.as_ref()?.get(field)?;
 		let name = name.as_str().or_else(|| name.get("content")?.as_str())?;
@@ -257,11 +271,15 @@ fn hf_tokenizer(dir: &Path, hf: &HfConfig) -> Result<Tokenizer> {
 	};
 	let eos = match &hf.eos_token_id {
 		Some(serde_json::Value::Number(n)) => n.as_u64().map(|x| x as u32),
-		Some(serde_json::Value::Array(a)) => a.first().and_then(serde_json::Value::as_u64).map(|x| x as u32),
+		Some(serde_json::Value::Array(a)) => {
+			a.first().and_then(serde_json::Value::as_u64).map(|x| x as u32)
+		}
 		_ => None,
 	}
 	.or_else(|| by_name("eos_token"))
-	.ok_or_else(|| Error::BadTokenizer("no eos token in config.json or tokenizer_config.json".into()))?;
+	.ok_or_else(|| {
+		Error::BadTokenizer("no eos token in config.json or tokenizer_config.json".into())
+	})?;
 	let bos = hf.bos_token_id.or_else(|| by_name("bos_token"));
 	let add_bos = tcfg.as_ref().and_then(|c| c["add_bos_token"].as_bool()).unwrap_or(false);
 	let template = tcfg.as_ref().and_then(|c| c["chat_template"].as_str().map(str::to_string));
@@ -280,7 +298,14 @@ mod tests {
 		let hd = c.head_dim();
 		let to_hf = |w: Tensor, heads: usize| -> Tensor {
 			let (rows, cols) = w.dims2().unwrap();
-			w.reshape((heads, hd / 2, 2, cols)).unwrap().transpose(1, 2).unwrap().contiguous().unwrap().reshape((rows, cols)).unwrap()
+			w.reshape((heads, hd / 2, 2, cols))
+				.unwrap()
+				.transpose(1, 2)
+				.unwrap()
+				.contiguous()
+				.unwrap()
+				.reshape((rows, cols))
+				.unwrap()
 		};
 		let mut t: HashMap<String, Tensor> = HashMap::new();
 		t.insert("model.embed_tokens.weight".into(), m.embed.clone());
@@ -296,7 +321,11 @@ mod tests {
 				if tg == Target::K {
 					w = to_hf(w, c.num_key_value_heads);
 				}
-				let parent = if matches!(tg, Target::Q | Target::K | Target::V | Target::O) { "self_attn" } else { "mlp" };
+				let parent = if matches!(tg, Target::Q | Target::K | Target::V | Target::O) {
+					"self_attn"
+				} else {
+					"mlp"
+				};
 				t.insert(format!("{p}.{parent}.{}.weight", tg.peft_name()), w);
 			}
 			t.insert(format!("{p}.input_layernorm.weight"), l.attn_norm.clone());
@@ -350,13 +379,17 @@ mod tests {
 		export(&m, dir.path());
 		let cfg_path = dir.path().join("config.json");
 		let good = std::fs::read_to_string(&cfg_path).unwrap();
-		std::fs::write(&cfg_path, good.replace("\"hidden_size\":64", "\"hidden_size\":65")).unwrap();
+		std::fs::write(&cfg_path, good.replace("\"hidden_size\":64", "\"hidden_size\":65"))
+			.unwrap();
 		assert!(matches!(Model::load(dir.path(), &Device::Cpu), Err(Error::BadModel { .. })));
 		std::fs::write(&cfg_path, good.replace("\"llama\"", "\"bert\"")).unwrap();
 		assert!(matches!(Model::load(dir.path(), &Device::Cpu), Err(Error::BadModel { .. })));
 		std::fs::write(&cfg_path, &good).unwrap();
 		std::fs::write(dir.path().join("model.safetensors"), b"garbage").unwrap();
 		assert!(matches!(Model::load(dir.path(), &Device::Cpu), Err(Error::BadModel { .. })));
-		assert!(matches!(Model::load(&dir.path().join("nothing"), &Device::Cpu), Err(Error::Io { .. })));
+		assert!(matches!(
+			Model::load(&dir.path().join("nothing"), &Device::Cpu),
+			Err(Error::Io { .. })
+		));
 	}
 }

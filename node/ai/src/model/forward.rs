@@ -31,8 +31,9 @@ impl Model {
 		// Run inside the engine's pool so the calling thread works instead of waiting on a
 		// latch for every parallel section (measured: ~30 % of decode time went to wake-ups).
 		match compute_pool() {
-			Some(pool) if rayon::current_thread_index().is_none() =>
-				pool.install(|| self.forward_inner(steps)),
+			Some(pool) if rayon::current_thread_index().is_none() => {
+				pool.install(|| self.forward_inner(steps))
+			}
 			_ => self.forward_inner(steps),
 		}
 	}
@@ -79,7 +80,8 @@ impl Model {
 		}
 		let rows = ids.len();
 		let adapters: Vec<Option<&LoraAdapter>> = steps.iter().map(|s| s.adapter).collect();
-		let row_adapter: Vec<Option<&LoraAdapter>> = row_step.iter().map(|s| adapters[*s]).collect();
+		let row_adapter: Vec<Option<&LoraAdapter>> =
+			row_step.iter().map(|s| adapters[*s]).collect();
 		let any_adapter = adapters.iter().any(Option::is_some);
 
 		let h = cfg.hidden_size;
@@ -104,7 +106,8 @@ impl Model {
 			let xn = rms_rows(&x, &layer.attn_norm_v, eps);
 			let (mut q, mut k, v) = match &layer.qkv {
 				Some(f) => {
-					let mut parts = split_cols(&f.matmul(&xn, rows), rows, &[nh * hd, nkv * hd, nkv * hd]);
+					let mut parts =
+						split_cols(&f.matmul(&xn, rows), rows, &[nh * hd, nkv * hd, nkv * hd]);
 					let mut v = parts.pop().unwrap_or_default();
 					let mut k = parts.pop().unwrap_or_default();
 					let mut q = parts.pop().unwrap_or_default();
@@ -114,7 +117,7 @@ impl Model {
 						apply_lora(&mut v, &xn, &row_adapter, li, Target::V);
 					}
 					(q, k, v)
-				},
+				}
 				None => (lin(Target::Q, &xn)?, lin(Target::K, &xn)?, lin(Target::V, &xn)?),
 			};
 			// RoPE on queries and keys.
@@ -137,8 +140,10 @@ impl Model {
 				c.v[li].extend_from_slice(vr);
 			}
 			// Attention, rows in parallel; causal within the new tokens.
-			let caches: Vec<(&[f32], &[f32])> =
-				steps.iter().map(|s| (s.cache.k[li].as_slice(), s.cache.v[li].as_slice())).collect();
+			let caches: Vec<(&[f32], &[f32])> = steps
+				.iter()
+				.map(|s| (s.cache.k[li].as_slice(), s.cache.v[li].as_slice()))
+				.collect();
 			let mut attn = vec![0f32; rows * nh * hd];
 			// One task per (row, head).
 			let attend = |(i, oh): (usize, &mut [f32])| {
@@ -184,7 +189,7 @@ impl Model {
 						apply_lora(&mut up, &xn, &row_adapter, li, Target::Up);
 					}
 					(gate, up)
-				},
+				}
 				None => (lin(Target::Gate, &xn)?, lin(Target::Up, &xn)?),
 			};
 			let act: Vec<f32> =
@@ -208,7 +213,11 @@ impl Model {
 	}
 
 	/// Logits after `tokens` for a fresh sequence (convenience for tests and scoring).
-	pub fn forward_tokens(&self, tokens: &[u32], adapter: Option<&LoraAdapter>) -> Result<Vec<f32>> {
+	pub fn forward_tokens(
+		&self,
+		tokens: &[u32],
+		adapter: Option<&LoraAdapter>,
+	) -> Result<Vec<f32>> {
 		let mut cache = KvCache::new(self);
 		let mut steps = [Step { cache: &mut cache, tokens, adapter }];
 		self.forward_batch(&mut steps)?
@@ -279,7 +288,13 @@ fn to_rows(t: &Tensor) -> Result<Vec<f32>> {
 }
 
 /// Adds each row's adapter product to `y` (rows × out), grouped by adapter.
-fn apply_lora(y: &mut [f32], x: &[f32], row_adapter: &[Option<&LoraAdapter>], layer: usize, t: Target) {
+fn apply_lora(
+	y: &mut [f32],
+	x: &[f32],
+	row_adapter: &[Option<&LoraAdapter>],
+	layer: usize,
+	t: Target,
+) {
 	let rows = row_adapter.len();
 	if rows == 0 {
 		return;

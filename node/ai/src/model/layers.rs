@@ -35,7 +35,9 @@ pub(crate) struct Linear {
 impl Linear {
 	pub fn new(q: QMatMul) -> Self {
 		let fast = match &q {
-			QMatMul::QTensor(t) if t.device().is_cpu() => QuantMatrix::from_qtensor(t).map(Arc::new),
+			QMatMul::QTensor(t) if t.device().is_cpu() => {
+				QuantMatrix::from_qtensor(t).map(Arc::new)
+			}
 			_ => None,
 		};
 		Self { q, fast }
@@ -89,7 +91,8 @@ impl Layer {
 
 	pub(crate) fn fuse(&mut self) {
 		let fast = |t: Target| self.lins[target_index(t)].fast.as_deref();
-		self.qkv = QuantMatrix::concat(&[fast(Target::Q), fast(Target::K), fast(Target::V)]).map(Arc::new);
+		self.qkv =
+			QuantMatrix::concat(&[fast(Target::Q), fast(Target::K), fast(Target::V)]).map(Arc::new);
 		self.gate_up = QuantMatrix::concat(&[fast(Target::Gate), fast(Target::Up)]).map(Arc::new);
 	}
 	pub(crate) fn linear(&self, t: Target) -> &QMatMul {

@@ -14,8 +14,8 @@
 mod forward;
 mod layers;
 
-pub(crate) use layers::*;
 pub use crate::loader::gguf::file_sha256;
+pub(crate) use layers::*;
 
 use std::{
 	io::{BufReader, Read},
@@ -153,7 +153,11 @@ impl Model {
 		let rope = Arc::new(Rope::new(&config));
 		Ok(Self {
 			tokenizer: Arc::new(tokenizer),
-			info: ModelInfo { path: PathBuf::new(), sha256: format!("tiny-random-{seed}"), file_bytes: 0 },
+			info: ModelInfo {
+				path: PathBuf::new(),
+				sha256: format!("tiny-random-{seed}"),
+				file_bytes: 0,
+			},
 			norm_v: vec![1.0; h],
 			norm: ones(h)?,
 			embed,
@@ -206,7 +210,8 @@ impl Model {
 		for (layer, pairs) in out.layers.iter_mut().zip(&adapter.layers) {
 			for (t, pair) in pairs {
 				let w = dequantize(layer.linear(*t))?;
-				let delta = Tensor::from_vec(pair.delta(scale), (pair.d_out, pair.d_in), &self.device)?;
+				let delta =
+					Tensor::from_vec(pair.delta(scale), (pair.d_out, pair.d_in), &self.device)?;
 				layer.set_dense(*t, (w + delta)?);
 			}
 		}

@@ -50,12 +50,23 @@ pub struct AdapterCache {
 impl AdapterCache {
 	/// An empty cache holding at most `budget_bytes` of adapter weights.
 	pub fn new(budget_bytes: usize) -> Self {
-		Self { budget_bytes, entries: HashMap::new(), used: 0, clock: 0, stats: CacheStats::default() }
+		Self {
+			budget_bytes,
+			entries: HashMap::new(),
+			used: 0,
+			clock: 0,
+			stats: CacheStats::default(),
+		}
 	}
 
 	/// The adapter `id`, loading it from `store` (and evicting the least recently used ones)
 	/// when it is not resident.
-	pub fn get(&mut self, id: &AdapterId, store: &AdapterStore, model: &LlamaConfig) -> Result<Arc<LoraAdapter>> {
+	pub fn get(
+		&mut self,
+		id: &AdapterId,
+		store: &AdapterStore,
+		model: &LlamaConfig,
+	) -> Result<Arc<LoraAdapter>> {
 		self.clock += 1;
 		if let Some((a, used)) = self.entries.get_mut(id) {
 			*used = self.clock;
@@ -71,7 +82,8 @@ impl AdapterCache {
 			)));
 		}
 		while self.used + size > self.budget_bytes {
-			let Some(victim) = self.entries.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| *k) else {
+			let Some(victim) = self.entries.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| *k)
+			else {
 				break;
 			};
 			if let Some((a, _)) = self.entries.remove(&victim) {

@@ -18,4 +18,3 @@ mod store;
 pub use cache::*;
 pub use scheduler::*;
 pub use store::*;
-

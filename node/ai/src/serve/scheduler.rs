@@ -133,7 +133,7 @@ impl Engine {
 		let mut rx = self.submit(request)?;
 		while let Some(ev) = rx.recv().await {
 			match ev {
-				Event::Token { .. } => {},
+				Event::Token { .. } => {}
 				Event::Done(g) => return Ok(g),
 				Event::Failed(e) => return Err(Error::InvalidRequest(e)),
 			}
@@ -146,7 +146,7 @@ impl Engine {
 		let mut rx = self.submit(request)?;
 		while let Some(ev) = rx.blocking_recv() {
 			match ev {
-				Event::Token { .. } => {},
+				Event::Token { .. } => {}
 				Event::Done(g) => return Ok(g),
 				Event::Failed(e) => return Err(Error::InvalidRequest(e)),
 			}
@@ -184,7 +184,10 @@ fn admit(
 		return fail(&tx, Error::InvalidRequest("the prompt is empty".into()));
 	}
 	if let Some(bad) = req.prompt.iter().find(|t| **t as usize >= model.config.vocab_size) {
-		return fail(&tx, Error::InvalidRequest(format!("token id {bad} is outside the vocabulary")));
+		return fail(
+			&tx,
+			Error::InvalidRequest(format!("token id {bad} is outside the vocabulary")),
+		);
 	}
 	if req.prompt.len() >= model.config.max_position_embeddings {
 		return fail(&tx, Error::InvalidRequest("the prompt fills the context window".into()));
@@ -203,7 +206,11 @@ fn admit(
 		pending: req.prompt,
 		adapter,
 		sampler,
-		stops: if req.params.ignore_stop { Vec::new() } else { model.stop_tokens(&req.params.stop_tokens) },
+		stops: if req.params.ignore_stop {
+			Vec::new()
+		} else {
+			model.stop_tokens(&req.params.stop_tokens)
+		},
 		max_tokens: req.params.max_tokens,
 		decoder: StreamDecoder::default(),
 		out: Vec::new(),
@@ -221,7 +228,8 @@ fn run(
 ) {
 	let mut cache = AdapterCache::new(config.cache_budget_bytes);
 	let mut active: Vec<Active> = Vec::new();
-	let mut queue: std::collections::VecDeque<(Request, UnboundedSender<Event>)> = Default::default();
+	let mut queue: std::collections::VecDeque<(Request, UnboundedSender<Event>)> =
+		Default::default();
 	let max_tokens = config.max_batch_tokens.max(1);
 	loop {
 		// Take in new commands: block when idle, poll otherwise.
@@ -286,7 +294,11 @@ fn run(
 						distinct.push(ad.id());
 					}
 				}
-				steps.push(Step { cache: &mut a.cache, tokens: &a.pending[..*n], adapter: a.adapter.as_deref() });
+				steps.push(Step {
+					cache: &mut a.cache,
+					tokens: &a.pending[..*n],
+					adapter: a.adapter.as_deref(),
+				});
 			}
 			model.forward_batch(&mut steps)
 		};
@@ -299,7 +311,7 @@ fn run(
 				}
 				active.clear();
 				continue;
-			},
+			}
 		};
 		let mut logits = logits.into_iter();
 		let mut generated = 0u64;

@@ -60,8 +60,9 @@ impl AdapterStore {
 		let path = self.path(id);
 		let bytes = match std::fs::read(&path) {
 			Ok(b) => b,
-			Err(e) if e.kind() == std::io::ErrorKind::NotFound =>
-				return Err(Error::InvalidRequest(format!("adapter {id} is not in the store"))),
+			Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+				return Err(Error::InvalidRequest(format!("adapter {id} is not in the store")))
+			}
 			Err(e) => return Err(Error::io(&path, e)),
 		};
 		let digest: [u8; 32] = Sha256::digest(&bytes).into();

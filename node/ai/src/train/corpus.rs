@@ -48,8 +48,7 @@ pub fn encode_example(model: &Model, ex: &Example, max_seq_len: usize) -> Option
 	let tok = &model.tokenizer;
 	let (ids, loss_from) = match ex {
 		Example::Instruction { prompt, response } => {
-			let prefix =
-				tok.apply_chat_template(&[ChatMessage::user(prompt.clone())], true);
+			let prefix = tok.apply_chat_template(&[ChatMessage::user(prompt.clone())], true);
 			let mut ids = tok.encode_prompt(&prefix);
 			let start = ids.len();
 			ids.extend(tok.encode(response, false));
@@ -59,7 +58,7 @@ pub fn encode_example(model: &Model, ex: &Example, max_seq_len: usize) -> Option
 				ids.push(tok.eos);
 			}
 			(ids, start)
-		},
+		}
 		Example::Text { text } => {
 			let mut ids = Vec::new();
 			if let (true, Some(b)) = (tok.add_bos, tok.bos) {
@@ -67,7 +66,7 @@ pub fn encode_example(model: &Model, ex: &Example, max_seq_len: usize) -> Option
 			}
 			ids.extend(tok.encode(text, false));
 			(ids, 1)
-		},
+		}
 	};
 	let ids: Vec<u32> = ids.into_iter().take(max_seq_len + 1).collect();
 	if ids.len() < 2 || loss_from >= ids.len() {

@@ -80,9 +80,12 @@ impl LoraVars {
 			for t in &config.target_modules {
 				let (d_in, d_out) = t.dims(&model.config);
 				let bound = 1.0 / (d_in as f32).sqrt();
-				let a: Vec<f32> =
-					(0..config.rank * d_in).map(|_| (rng.random::<f32>() * 2.0 - 1.0) * bound).collect();
-				let a = Var::from_tensor(&Tensor::from_vec(a, (config.rank, d_in), dev)?.to_dtype(dtype)?)?;
+				let a: Vec<f32> = (0..config.rank * d_in)
+					.map(|_| (rng.random::<f32>() * 2.0 - 1.0) * bound)
+					.collect();
+				let a = Var::from_tensor(
+					&Tensor::from_vec(a, (config.rank, d_in), dev)?.to_dtype(dtype)?,
+				)?;
 				let b = Var::zeros((d_out, config.rank), dtype, dev)?;
 				m.insert(*t, (a, b));
 			}
@@ -92,7 +95,11 @@ impl LoraVars {
 	}
 
 	pub fn all_vars(&self) -> Vec<Var> {
-		self.pairs.iter().flat_map(|m| m.values()).flat_map(|(a, b)| [a.clone(), b.clone()]).collect()
+		self.pairs
+			.iter()
+			.flat_map(|m| m.values())
+			.flat_map(|(a, b)| [a.clone(), b.clone()])
+			.collect()
 	}
 
 	/// Snapshot as an engine adapter.
@@ -136,9 +143,10 @@ fn lora_linear(x: &Tensor, w: &Tensor, pair: Option<&(Var, Var)>, scale: f64) ->
 	match pair {
 		None => Ok(y),
 		Some((a, b)) => {
-			let d = x.broadcast_matmul(&a.as_tensor().t()?)?.broadcast_matmul(&b.as_tensor().t()?)?;
+			let d =
+				x.broadcast_matmul(&a.as_tensor().t()?)?.broadcast_matmul(&b.as_tensor().t()?)?;
 			Ok((y + (d * scale)?)?)
-		},
+		}
 	}
 }
 
@@ -167,11 +175,11 @@ pub(crate) fn hidden_train(
 	let group = nh / nkv;
 	let dev = model.device();
 	let scale = lora.map_or(0.0, |l| f64::from(l.config.scale()));
-	let mut x = base.embed.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, cfg.hidden_size))?;
+	let mut x =
+		base.embed.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, cfg.hidden_size))?;
 	let cos = base.cos.narrow(0, 0, t)?;
 	let sin = base.sin.narrow(0, 0, t)?;
-	let mask: Vec<f32> =
-		(0..t * t).map(|i| if i % t > i / t { -1e9 } else { 0.0 }).collect();
+	let mask: Vec<f32> = (0..t * t).map(|i| if i % t > i / t { -1e9 } else { 0.0 }).collect();
 	let mask = Tensor::from_vec(mask, (t, t), dev)?.to_dtype(base.dtype)?;
 	let att_scale = 1.0 / (hd as f64).sqrt();
 	for (li, w) in base.layers.iter().enumerate() {
@@ -190,7 +198,10 @@ pub(crate) fn hidden_train(
 			if group == 1 {
 				return Ok(x);
 			}
-			Ok(x.unsqueeze(2)?.broadcast_as((b, nkv, group, t, hd))?.contiguous()?.reshape((b, nh, t, hd))?)
+			Ok(x.unsqueeze(2)?
+				.broadcast_as((b, nkv, group, t, hd))?
+				.contiguous()?
+				.reshape((b, nh, t, hd))?)
 		};
 		let k = repeat(k)?;
 		let v = repeat(v)?;
@@ -198,7 +209,8 @@ pub(crate) fn hidden_train(
 		let max = att.max_keepdim(D::Minus1)?.detach();
 		let e = att.broadcast_sub(&max)?.exp()?;
 		let probs = e.broadcast_div(&e.sum_keepdim(D::Minus1)?)?;
-		let y = probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((b, t, cfg.hidden_size))?;
+		let y =
+			probs.matmul(&v)?.transpose(1, 2)?.contiguous()?.reshape((b, t, cfg.hidden_size))?;
 		x = (x + lin(&y, Target::O)?)?;
 		let xn = rms_norm(&x, &base.ffn_norm[li], cfg.rms_norm_eps)?;
 		let gate = lin(&xn, Target::Gate)?;
@@ -242,7 +254,8 @@ pub(crate) fn batch_loss(
 	let targets: Vec<u32> = rows.iter().map(|i| tg[*i as usize]).collect();
 	let bsz = batch.len();
 	let ids = Tensor::from_vec(ids, (bsz, t), dev)?;
-	let hidden = hidden_train(model, base, lora, &ids)?.reshape((bsz * t, model.config.hidden_size))?;
+	let hidden =
+		hidden_train(model, base, lora, &ids)?.reshape((bsz * t, model.config.hidden_size))?;
 	let rows = Tensor::from_vec(rows, tokens, dev)?;
 	let logits = hidden.index_select(&rows, 0)?.matmul(&base.lm_head.t()?)?;
 	let tg = Tensor::from_vec(targets, (tokens, 1), dev)?;

@@ -17,7 +17,13 @@ use crate::{
 
 use super::*;
 
-fn mean_loss(model: &Model, base: &DenseBase, lora: Option<&LoraVars>, set: &[Encoded], bs: usize) -> Result<Option<f32>> {
+fn mean_loss(
+	model: &Model,
+	base: &DenseBase,
+	lora: Option<&LoraVars>,
+	set: &[Encoded],
+	bs: usize,
+) -> Result<Option<f32>> {
 	if set.is_empty() {
 		return Ok(None);
 	}

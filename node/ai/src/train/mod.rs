@@ -133,9 +133,13 @@ impl TrainConfig {
 		if self.eval_percent > 50 {
 			return bad("eval_percent must be at most 50".into());
 		}
-		LoraConfig { rank: self.rank, alpha: self.alpha, target_modules: self.target_modules.clone() }
-			.validate()
-			.map_err(|e| Error::InvalidTraining(e.to_string()))
+		LoraConfig {
+			rank: self.rank,
+			alpha: self.alpha,
+			target_modules: self.target_modules.clone(),
+		}
+		.validate()
+		.map_err(|e| Error::InvalidTraining(e.to_string()))
 	}
 }
 
@@ -199,14 +203,24 @@ mod tests {
 						let eval = |delta: f64| {
 							let mut p = orig.clone();
 							p[idx] += delta;
-							var.set(&Tensor::from_vec(p, var.as_tensor().shape(), model.device()).unwrap())
-								.unwrap();
+							var.set(
+								&Tensor::from_vec(p, var.as_tensor().shape(), model.device())
+									.unwrap(),
+							)
+							.unwrap();
 							let (l, _) = batch_loss(&model, &base, Some(&v), &refs).unwrap();
 							l.to_scalar::<f64>().unwrap()
 						};
 						let numeric = (eval(eps) - eval(-eps)) / (2.0 * eps);
-						var.set(&Tensor::from_vec(orig.clone(), var.as_tensor().shape(), model.device()).unwrap())
-							.unwrap();
+						var.set(
+							&Tensor::from_vec(
+								orig.clone(),
+								var.as_tensor().shape(),
+								model.device(),
+							)
+							.unwrap(),
+						)
+						.unwrap();
 						let err = (numeric - g[idx]).abs() / (numeric.abs() + g[idx].abs() + 1e-8);
 						assert!(
 							err < 1e-4 || (numeric - g[idx]).abs() < 1e-9,
@@ -230,8 +244,7 @@ mod tests {
 		let ids: Vec<u32> = "Hello, LoRA world!".bytes().map(u32::from).collect();
 		let t = Tensor::from_vec(ids.clone(), (1, ids.len()), model.device()).unwrap();
 		let logits = forward_train(&model, &base, Some(&v), &t).unwrap();
-		let last: Vec<f32> =
-			logits.get(0).unwrap().get(ids.len() - 1).unwrap().to_vec1().unwrap();
+		let last: Vec<f32> = logits.get(0).unwrap().get(ids.len() - 1).unwrap().to_vec1().unwrap();
 		let inference = model.forward_tokens(&ids, Some(&adapter)).unwrap();
 		for (a, b) in last.iter().zip(&inference) {
 			assert!((a - b).abs() < 1e-3 * (1.0 + b.abs()), "{a} vs {b}");
@@ -242,7 +255,10 @@ mod tests {
 	fn training_is_deterministic_and_learns() {
 		let model = tiny();
 		let corpus: Vec<Example> = (0..6)
-			.map(|i| Example::Instruction { prompt: format!("item {i}?"), response: "zebra".into() })
+			.map(|i| Example::Instruction {
+				prompt: format!("item {i}?"),
+				response: "zebra".into(),
+			})
 			.collect();
 		let cfg = TrainConfig {
 			epochs: 8,

@@ -77,7 +77,10 @@ impl<S> Datanets<S> {
 
 impl<S: OffchainStorage + 'static> Datanets<S> {
 	fn get(&self, key: &[u8]) -> RpcResult<Option<Vec<u8>>> {
-		let s = self.storage.as_ref().ok_or_else(|| err(error::UNAVAILABLE, "this node has no offchain storage"))?;
+		let s = self
+			.storage
+			.as_ref()
+			.ok_or_else(|| err(error::UNAVAILABLE, "this node has no offchain storage"))?;
 		Ok(s.get(STORAGE_PREFIX, key))
 	}
 
@@ -110,7 +113,10 @@ impl<S: OffchainStorage + 'static> DatanetsRpcServer for Datanets<S> {
 	fn content_chunk(&self, hash: H256, index: u32) -> RpcResult<Bytes> {
 		let info = self.info(&hash)?;
 		if index >= info.chunks {
-			return Err(err(error::BAD_INDEX, format!("{hash:?} has {} chunks; {index} is out of range", info.chunks)));
+			return Err(err(
+				error::BAD_INDEX,
+				format!("{hash:?} has {} chunks; {index} is out of range", info.chunks),
+			));
 		}
 		Ok(Bytes(self.chunk(&hash, index)?))
 	}
@@ -131,7 +137,10 @@ impl<S: OffchainStorage + 'static> DatanetsRpcServer for Datanets<S> {
 			data.extend_from_slice(&c);
 		}
 		if data.len() != info.size as usize || content_hash(info.size, &hashes) != hash.0 {
-			return Err(err(error::CORRUPT, format!("the stored bytes of {hash:?} do not match its hash")));
+			return Err(err(
+				error::CORRUPT,
+				format!("the stored bytes of {hash:?} do not match its hash"),
+			));
 		}
 		Ok(Bytes(data))
 	}

@@ -2,8 +2,8 @@
 //! datanet's checks, the daily quota, and queueing for curation.
 
 use crate::{pallet::*, *};
-use polkadot_sdk::polkadot_sdk_frame as frame;
 use frame::{hashing::blake2_256, prelude::*, token::fungible::MutateHold as _};
+use polkadot_sdk::polkadot_sdk_frame as frame;
 
 impl<T: Config> Pallet<T> {
 	/// Contributes `data` (at most one chunk) to `datanet` as `who`, holding the deposit.
@@ -12,7 +12,12 @@ impl<T: Config> Pallet<T> {
 	/// `UnknownDatanet`, `NotOpen`, `NotAllowed`, `Empty`, `TooLarge`, `WrongKind`,
 	/// `InvalidUtf8`, `UnknownFormat`, `Duplicate`, `QuotaExceeded`, `TooManyPending`,
 	/// `Overflow`, or a balance error for the deposit.
-	pub(crate) fn do_contribute(who: T::AccountId, datanet: DatanetId, kind: DataKind, data: BoundedVec<u8, T::ChunkSize>) -> DispatchResult {
+	pub(crate) fn do_contribute(
+		who: T::AccountId,
+		datanet: DatanetId,
+		kind: DataKind,
+		data: BoundedVec<u8, T::ChunkSize>,
+	) -> DispatchResult {
 		let size = data.len() as u32;
 		let d = Self::check_can_contribute(datanet, &who, kind, size)?;
 		validate::first_bytes(kind, &data).map_err(Error::<T>::from)?;
@@ -60,7 +65,12 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `QuotaExceeded` (nothing is charged then).
-	pub(crate) fn charge_quota(datanet: DatanetId, who: &T::AccountId, d: &DatanetOf<T>, size: u32) -> DispatchResult {
+	pub(crate) fn charge_quota(
+		datanet: DatanetId,
+		who: &T::AccountId,
+		d: &DatanetOf<T>,
+		size: u32,
+	) -> DispatchResult {
 		let today = Self::today();
 		Usage::<T>::try_mutate(datanet, who, |u| {
 			if u.day != today {
@@ -68,7 +78,10 @@ impl<T: Config> Pallet<T> {
 			}
 			let bytes = u.bytes.saturating_add(u64::from(size));
 			let count = u.count.saturating_add(1);
-			ensure!(bytes <= d.rules.daily_bytes && count <= d.rules.daily_count, Error::<T>::QuotaExceeded);
+			ensure!(
+				bytes <= d.rules.daily_bytes && count <= d.rules.daily_count,
+				Error::<T>::QuotaExceeded
+			);
 			u.bytes = bytes;
 			u.count = count;
 			Ok(())
@@ -90,7 +103,8 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		let id = NextContributionId::<T>::get();
 		NextContributionId::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
-		Pending::<T>::try_mutate(datanet, |p| p.try_push(id)).map_err(|_| Error::<T>::TooManyPending)?;
+		Pending::<T>::try_mutate(datanet, |p| p.try_push(id))
+			.map_err(|_| Error::<T>::TooManyPending)?;
 		Datanet::<T>::try_mutate(datanet, |d| -> DispatchResult {
 			let d = d.as_mut().ok_or(Error::<T>::UnknownDatanet)?;
 			d.pending = d.pending.saturating_add(1);
@@ -110,9 +124,17 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		ByHash::<T>::insert(datanet, hash, id);
-		frame::deps::sp_io::offchain_index::set(&file_key(&hash), &FileManifest { size, chunks }.encode());
-		Self::deposit_event(Event::Contributed { datanet, contribution: id, contributor, hash, size });
+		frame::deps::sp_io::offchain_index::set(
+			&file_key(&hash),
+			&FileManifest { size, chunks }.encode(),
+		);
+		Self::deposit_event(Event::Contributed {
+			datanet,
+			contribution: id,
+			contributor,
+			hash,
+			size,
+		});
 		Ok(())
 	}
-
 }

@@ -2,9 +2,9 @@
 //! (part of the deposit slashed to the treasury), and the governance-set slash share.
 
 use crate::{pallet::*, *};
-use polkadot_sdk::polkadot_sdk_frame as frame;
 use alloc::vec::Vec;
 use frame::{prelude::*, token::fungible::MutateHold as _};
+use polkadot_sdk::polkadot_sdk_frame as frame;
 
 impl<T: Config> Pallet<T> {
 	/// Checks `id` is a pending contribution of `datanet` and removes it from `pending` (the
@@ -29,7 +29,11 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// `UnknownDatanet`, `NotCurator`, `Archived`, `UnknownContribution`, `NotPending`,
 	/// `TreeFull`, `Overflow`.
-	pub(crate) fn do_accept(datanet: DatanetId, who: &T::AccountId, ids: Vec<ContributionId>) -> DispatchResult {
+	pub(crate) fn do_accept(
+		datanet: DatanetId,
+		who: &T::AccountId,
+		ids: Vec<ContributionId>,
+	) -> DispatchResult {
 		let mut d = Datanet::<T>::get(datanet).ok_or(Error::<T>::UnknownDatanet)?;
 		ensure!(Self::is_curator(&d, who), Error::<T>::NotCurator);
 		ensure!(d.status != DatanetStatus::Archived, Error::<T>::Archived);
@@ -43,7 +47,9 @@ impl<T: Config> Pallet<T> {
 			d.accepted = d.accepted.saturating_add(1);
 			d.pending = d.pending.saturating_sub(1);
 			T::Currency::release(&reason, &c.contributor, c.deposit, Precision::BestEffort)?;
-			Records::<T>::mutate(datanet, &c.contributor, |r| r.accepted = r.accepted.saturating_add(1));
+			Records::<T>::mutate(datanet, &c.contributor, |r| {
+				r.accepted = r.accepted.saturating_add(1)
+			});
 			c.status = ContributionStatus::Accepted(version);
 			Contributions::<T>::insert(id, c);
 		}
@@ -52,7 +58,11 @@ impl<T: Config> Pallet<T> {
 		Versions::<T>::insert(
 			datanet,
 			version,
-			VersionInfo { commitment, accepted: d.accepted, block: frame_system::Pallet::<T>::block_number() },
+			VersionInfo {
+				commitment,
+				accepted: d.accepted,
+				block: frame_system::Pallet::<T>::block_number(),
+			},
 		);
 		Frontier::<T>::insert(datanet, BoundedVec::truncate_from(frontier));
 		Pending::<T>::insert(datanet, pending);
@@ -65,7 +75,12 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `UnknownDatanet`, `NotCurator`, `Archived`, `UnknownContribution`, `NotPending`.
-	pub(crate) fn do_reject(datanet: DatanetId, who: &T::AccountId, id: ContributionId, reason: RejectReason) -> DispatchResult {
+	pub(crate) fn do_reject(
+		datanet: DatanetId,
+		who: &T::AccountId,
+		id: ContributionId,
+		reason: RejectReason,
+	) -> DispatchResult {
 		let d = Datanet::<T>::get(datanet).ok_or(Error::<T>::UnknownDatanet)?;
 		ensure!(Self::is_curator(&d, who), Error::<T>::NotCurator);
 		ensure!(d.status != DatanetStatus::Archived, Error::<T>::Archived);
@@ -87,8 +102,15 @@ impl<T: Config> Pallet<T> {
 				Fortitude::Force,
 			)?
 		};
-		T::Currency::release(&hold, &c.contributor, c.deposit.saturating_sub(slashed), Precision::BestEffort)?;
-		Records::<T>::mutate(datanet, &c.contributor, |r| r.rejected = r.rejected.saturating_add(1));
+		T::Currency::release(
+			&hold,
+			&c.contributor,
+			c.deposit.saturating_sub(slashed),
+			Precision::BestEffort,
+		)?;
+		Records::<T>::mutate(datanet, &c.contributor, |r| {
+			r.rejected = r.rejected.saturating_add(1)
+		});
 		Datanet::<T>::mutate(datanet, |d| {
 			if let Some(d) = d {
 				d.pending = d.pending.saturating_sub(1);

@@ -2,8 +2,8 @@
 //! status.
 
 use crate::{pallet::*, *};
-use polkadot_sdk::polkadot_sdk_frame as frame;
 use frame::{prelude::*, token::fungible::MutateHold as _};
+use polkadot_sdk::polkadot_sdk_frame as frame;
 
 impl<T: Config> Pallet<T> {
 	/// Whether `who` may curate `d` (its owner or one of its curators).
@@ -90,7 +90,12 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `UnknownDatanet`, `NotOwner`, `Archived`, `BadMetadata`.
-	pub(crate) fn do_update_metadata(who: T::AccountId, datanet: DatanetId, metadata: MetadataOf<T>, license: LicenseOf<T>) -> DispatchResult {
+	pub(crate) fn do_update_metadata(
+		who: T::AccountId,
+		datanet: DatanetId,
+		metadata: MetadataOf<T>,
+		license: LicenseOf<T>,
+	) -> DispatchResult {
 		Self::check_metadata(&metadata, &license)?;
 		Self::mutate_owned(datanet, &who, |d| {
 			d.metadata = metadata;
@@ -105,7 +110,11 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `UnknownDatanet`, `NotOwner`, `Archived`, `BadRules`.
-	pub(crate) fn do_set_rules(who: T::AccountId, datanet: DatanetId, rules: Rules<BalanceOf<T>>) -> DispatchResult {
+	pub(crate) fn do_set_rules(
+		who: T::AccountId,
+		datanet: DatanetId,
+		rules: Rules<BalanceOf<T>>,
+	) -> DispatchResult {
 		Self::check_rules(&rules)?;
 		Self::mutate_owned(datanet, &who, |d| {
 			d.rules = rules;
@@ -119,7 +128,11 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `UnknownDatanet`, `NotOwner`, `Archived`, `AlreadyCurator`, `TooManyCurators`.
-	pub(crate) fn do_add_curator(who: T::AccountId, datanet: DatanetId, curator: T::AccountId) -> DispatchResult {
+	pub(crate) fn do_add_curator(
+		who: T::AccountId,
+		datanet: DatanetId,
+		curator: T::AccountId,
+	) -> DispatchResult {
 		Self::mutate_owned(datanet, &who, |d| {
 			ensure!(!d.curators.contains(&curator), Error::<T>::AlreadyCurator);
 			d.curators.try_push(curator.clone()).map_err(|_| Error::<T>::TooManyCurators)?;
@@ -133,9 +146,14 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `UnknownDatanet`, `NotOwner`, `Archived`, `NoSuchCurator`.
-	pub(crate) fn do_remove_curator(who: T::AccountId, datanet: DatanetId, curator: T::AccountId) -> DispatchResult {
+	pub(crate) fn do_remove_curator(
+		who: T::AccountId,
+		datanet: DatanetId,
+		curator: T::AccountId,
+	) -> DispatchResult {
 		Self::mutate_owned(datanet, &who, |d| {
-			let pos = d.curators.iter().position(|c| *c == curator).ok_or(Error::<T>::NoSuchCurator)?;
+			let pos =
+				d.curators.iter().position(|c| *c == curator).ok_or(Error::<T>::NoSuchCurator)?;
 			d.curators.remove(pos);
 			Ok(())
 		})?;
@@ -148,7 +166,12 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `UnknownDatanet`, `NotCurator`, `Archived`, `NoChange`.
-	pub(crate) fn do_set_allowed(caller: T::AccountId, datanet: DatanetId, who: T::AccountId, allowed: bool) -> DispatchResult {
+	pub(crate) fn do_set_allowed(
+		caller: T::AccountId,
+		datanet: DatanetId,
+		who: T::AccountId,
+		allowed: bool,
+	) -> DispatchResult {
 		let d = Datanet::<T>::get(datanet).ok_or(Error::<T>::UnknownDatanet)?;
 		ensure!(Self::is_curator(&d, &caller), Error::<T>::NotCurator);
 		ensure!(d.status != DatanetStatus::Archived, Error::<T>::Archived);
@@ -167,7 +190,11 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// `UnknownDatanet`, `NotOwner`, `Archived`, `NoChange`, or a balance error when the new
 	/// owner cannot cover the deposit.
-	pub(crate) fn do_transfer_ownership(who: T::AccountId, datanet: DatanetId, new_owner: T::AccountId) -> DispatchResult {
+	pub(crate) fn do_transfer_ownership(
+		who: T::AccountId,
+		datanet: DatanetId,
+		new_owner: T::AccountId,
+	) -> DispatchResult {
 		ensure!(who != new_owner, Error::<T>::NoChange);
 		Self::mutate_owned(datanet, &who, |d| {
 			let reason = HoldReason::DatanetDeposit.into();
@@ -185,13 +212,25 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// `UnknownDatanet`, `NotOwner`, `Archived`, `NoChange`, `HasPending` (archiving with
 	/// pending contributions or uploads).
-	pub(crate) fn do_set_status(who: T::AccountId, datanet: DatanetId, status: DatanetStatus) -> DispatchResult {
+	pub(crate) fn do_set_status(
+		who: T::AccountId,
+		datanet: DatanetId,
+		status: DatanetStatus,
+	) -> DispatchResult {
 		Self::mutate_owned(datanet, &who, |d| {
 			ensure!(d.status != status, Error::<T>::NoChange);
 			if status == DatanetStatus::Archived {
 				ensure!(d.pending == 0, Error::<T>::HasPending);
-				ensure!(UploadByHash::<T>::iter_prefix(datanet).next().is_none(), Error::<T>::HasPending);
-				T::Currency::release(&HoldReason::DatanetDeposit.into(), &d.owner, d.deposit, Precision::BestEffort)?;
+				ensure!(
+					UploadByHash::<T>::iter_prefix(datanet).next().is_none(),
+					Error::<T>::HasPending
+				);
+				T::Currency::release(
+					&HoldReason::DatanetDeposit.into(),
+					&d.owner,
+					d.deposit,
+					Precision::BestEffort,
+				)?;
 				d.deposit = Zero::zero();
 			}
 			d.status = status;

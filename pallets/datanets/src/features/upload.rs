@@ -2,8 +2,8 @@
 //! checked), or abandon (by the uploader, or by anyone after expiry).
 
 use crate::{pallet::*, *};
-use polkadot_sdk::polkadot_sdk_frame as frame;
 use frame::{hashing::blake2_256, prelude::*, token::fungible::MutateHold as _};
+use polkadot_sdk::polkadot_sdk_frame as frame;
 
 impl<T: Config> Pallet<T> {
 	/// Starts `who`'s upload of a `size`-byte file with content hash `hash` to `datanet`,
@@ -11,7 +11,13 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// As [`Pallet::do_contribute`], plus `TooLarge` beyond `ChunkSize · MaxChunks`.
-	pub(crate) fn do_begin_upload(who: T::AccountId, datanet: DatanetId, kind: DataKind, size: u32, hash: ContentHash) -> DispatchResult {
+	pub(crate) fn do_begin_upload(
+		who: T::AccountId,
+		datanet: DatanetId,
+		kind: DataKind,
+		size: u32,
+		hash: ContentHash,
+	) -> DispatchResult {
 		let d = Self::check_can_contribute(datanet, &who, kind, size)?;
 		let max_file = T::ChunkSize::get().saturating_mul(T::MaxChunks::get());
 		ensure!(size <= max_file, Error::<T>::TooLarge);
@@ -47,7 +53,12 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// `UnknownUpload`, `NotUploader`, `Expired`, `WrongChunk`, `WrongChunkSize`,
 	/// `InvalidUtf8`, `UnknownFormat`.
-	pub(crate) fn do_upload_chunk(who: T::AccountId, upload: UploadId, index: u32, data: BoundedVec<u8, T::ChunkSize>) -> DispatchResult {
+	pub(crate) fn do_upload_chunk(
+		who: T::AccountId,
+		upload: UploadId,
+		index: u32,
+		data: BoundedVec<u8, T::ChunkSize>,
+	) -> DispatchResult {
 		let received = Uploads::<T>::try_mutate(upload, |u| -> Result<u32, DispatchError> {
 			let u = u.as_mut().ok_or(Error::<T>::UnknownUpload)?;
 			ensure!(u.contributor == who, Error::<T>::NotUploader);
@@ -61,7 +72,8 @@ impl<T: Config> Pallet<T> {
 			if index == 0 {
 				validate::first_bytes(u.kind, &data).map_err(Error::<T>::from)?;
 			}
-			let carry = validate::utf8_chunk(u.kind, &u.utf8_carry, &data, last).map_err(Error::<T>::from)?;
+			let carry = validate::utf8_chunk(u.kind, &u.utf8_carry, &data, last)
+				.map_err(Error::<T>::from)?;
 			u.utf8_carry = BoundedVec::truncate_from(carry);
 			u.chunk_hashes.try_push(blake2_256(&data)).map_err(|_| Error::<T>::WrongChunkSize)?;
 			u.received = received;
@@ -85,7 +97,15 @@ impl<T: Config> Pallet<T> {
 		ensure!(content_hash(u.size, &u.chunk_hashes) == u.hash, Error::<T>::HashMismatch);
 		Uploads::<T>::remove(upload);
 		UploadByHash::<T>::remove(u.datanet, u.hash);
-		Self::complete(u.datanet, who, u.hash, u.size, u.kind, u.deposit, u.chunk_hashes.len() as u32)
+		Self::complete(
+			u.datanet,
+			who,
+			u.hash,
+			u.size,
+			u.kind,
+			u.deposit,
+			u.chunk_hashes.len() as u32,
+		)
 	}
 
 	/// Drops an upload (`who` is its uploader, or anyone after expiry); the deposit returns.
@@ -96,7 +116,12 @@ impl<T: Config> Pallet<T> {
 		let u = Uploads::<T>::get(upload).ok_or(Error::<T>::UnknownUpload)?;
 		let expired = frame_system::Pallet::<T>::block_number() > u.expires;
 		ensure!(who == u.contributor || expired, Error::<T>::NotExpired);
-		T::Currency::release(&HoldReason::ContributionDeposit.into(), &u.contributor, u.deposit, Precision::BestEffort)?;
+		T::Currency::release(
+			&HoldReason::ContributionDeposit.into(),
+			&u.contributor,
+			u.deposit,
+			Precision::BestEffort,
+		)?;
 		for i in 0..u.chunk_hashes.len() as u32 {
 			frame::deps::sp_io::offchain_index::clear(&chunk_key(&u.hash, i));
 		}

@@ -12,8 +12,8 @@ use openledger_ai::{
 	lora::{LoraAdapter, LoraConfig, Target},
 	model::{KvCache, Model, Step},
 	serve::{AdapterStore, Engine, Request, ServeConfig},
-	train::{train, Example, TrainConfig},
 	tokenizer::ChatMessage,
+	train::{train, Example, TrainConfig},
 };
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -38,8 +38,10 @@ pub fn memory() -> (u64, u64) {
 /// The prompt used for speed figures (the same text is given to llama-cpp-python).
 pub fn bench_prompt(model: &Model) -> Vec<u32> {
 	let text = model.tokenizer.apply_chat_template(
-		&[ChatMessage { role: "system".into(), content: "You are a helpful assistant.".into() },
-			ChatMessage::user("What is the capital of France?")],
+		&[
+			ChatMessage { role: "system".into(), content: "You are a helpful assistant.".into() },
+			ChatMessage::user("What is the capital of France?"),
+		],
 		true,
 	);
 	model.tokenizer.encode_prompt(&text)
@@ -53,12 +55,20 @@ pub fn base(model: &Model, decode_tokens: usize, runs: usize) -> Result<serde_js
 	for _ in 0..runs.max(1) {
 		let mut cache = KvCache::new(model);
 		let t0 = Instant::now();
-		let mut logits = model.forward_batch(&mut [Step { cache: &mut cache, tokens: &prompt, adapter: None }])?;
+		let mut logits = model.forward_batch(&mut [Step {
+			cache: &mut cache,
+			tokens: &prompt,
+			adapter: None,
+		}])?;
 		prefill.push(prompt.len() as f64 / t0.elapsed().as_secs_f64());
 		let t1 = Instant::now();
 		for _ in 0..decode_tokens {
 			let tok = argmax(logits.first().map_or(&[][..], Vec::as_slice));
-			logits = model.forward_batch(&mut [Step { cache: &mut cache, tokens: &[tok], adapter: None }])?;
+			logits = model.forward_batch(&mut [Step {
+				cache: &mut cache,
+				tokens: &[tok],
+				adapter: None,
+			}])?;
 		}
 		decode.push(decode_tokens as f64 / t1.elapsed().as_secs_f64());
 	}
@@ -100,8 +110,13 @@ pub fn adapters(
 		let t0 = Instant::now();
 		let mut rxs = Vec::new();
 		for r in 0..requests {
-			let params = SamplingParams { max_tokens: new_tokens, ignore_stop: true, ..Default::default() };
-			rxs.push(engine.submit(Request { prompt: prompt.clone(), adapter: ids.get(r % n).copied(), params })?);
+			let params =
+				SamplingParams { max_tokens: new_tokens, ignore_stop: true, ..Default::default() };
+			rxs.push(engine.submit(Request {
+				prompt: prompt.clone(),
+				adapter: ids.get(r % n).copied(),
+				params,
+			})?);
 		}
 		let mut generated = 0usize;
 		let mut processed = 0usize;
@@ -112,10 +127,13 @@ pub fn adapters(
 						generated += g.tokens.len();
 						processed += g.tokens.len() + g.prompt_tokens;
 						break;
-					},
-					openledger_ai::serve::Event::Failed(e) =>
-						return Err(openledger_ai::Error::InvalidRequest(format!("request failed: {e}"))),
-					openledger_ai::serve::Event::Token { .. } => {},
+					}
+					openledger_ai::serve::Event::Failed(e) => {
+						return Err(openledger_ai::Error::InvalidRequest(format!(
+							"request failed: {e}"
+						)))
+					}
+					openledger_ai::serve::Event::Token { .. } => {}
 				}
 			}
 		}
@@ -139,7 +157,11 @@ pub fn adapters(
 }
 
 /// Cold-load latency (store to memory, hash checked) and resident memory per adapter.
-pub fn cold_load(model: &Model, store_dir: &std::path::Path, n: usize) -> Result<serde_json::Value> {
+pub fn cold_load(
+	model: &Model,
+	store_dir: &std::path::Path,
+	n: usize,
+) -> Result<serde_json::Value> {
 	let store = AdapterStore::open(store_dir)?;
 	let mut ids = Vec::new();
 	for i in 0..n {
@@ -172,15 +194,25 @@ pub fn finetune(model: &Model, examples: usize, steps_epochs: usize) -> Result<s
 	let corpus: Vec<Example> = (0..examples)
 		.map(|i| Example::Instruction {
 			prompt: format!("What is the code word of item {i}?"),
-			response: format!("The code word of item {i} is {}.", ["amber", "birch", "cobalt", "dune"][i % 4]),
+			response: format!(
+				"The code word of item {i} is {}.",
+				["amber", "birch", "cobalt", "dune"][i % 4]
+			),
 		})
 		.collect();
-	let cfg = TrainConfig { epochs: steps_epochs, batch_size: 4, max_seq_len: 64, eval_percent: 0, ..Default::default() };
+	let cfg = TrainConfig {
+		epochs: steps_epochs,
+		batch_size: 4,
+		max_seq_len: 64,
+		eval_percent: 0,
+		..Default::default()
+	};
 	let processed: usize = corpus
 		.iter()
 		.filter_map(|e| openledger_ai::train::encode_example(model, e, cfg.max_seq_len))
 		.map(|e| e.input.len())
-		.sum::<usize>() * cfg.epochs;
+		.sum::<usize>()
+		* cfg.epochs;
 	let t0 = Instant::now();
 	let (_, report) = train(model, &corpus, &cfg, |_| {})?;
 	let secs = t0.elapsed().as_secs_f64();

@@ -33,7 +33,9 @@ pub struct Precision {
 
 fn precision(rankings: &[(ContributionId, Vec<ContributionId>)]) -> Precision {
 	let n = rankings.len().max(1) as f64;
-	let at = |k: usize| rankings.iter().filter(|(t, r)| r.iter().take(k).any(|x| x == t)).count() as f64 / n;
+	let at = |k: usize| {
+		rankings.iter().filter(|(t, r)| r.iter().take(k).any(|x| x == t)).count() as f64 / n
+	};
 	Precision { at1: at(1), at5: at(5) }
 }
 
@@ -58,13 +60,22 @@ pub struct PlantedFacts {
 	pub checkpoints: usize,
 }
 
-const SYLLABLES: [&str; 16] =
-	["zor", "ban", "qui", "tel", "mar", "ov", "ska", "ril", "den", "ua", "pho", "lyx", "tra", "gen", "vo", "kai"];
-const ATTRIBUTES: [&str; 6] =
-	["capital", "national flower", "oldest river", "chief export", "founding hero", "sacred mountain"];
+const SYLLABLES: [&str; 16] = [
+	"zor", "ban", "qui", "tel", "mar", "ov", "ska", "ril", "den", "ua", "pho", "lyx", "tra", "gen",
+	"vo", "kai",
+];
+const ATTRIBUTES: [&str; 6] = [
+	"capital",
+	"national flower",
+	"oldest river",
+	"chief export",
+	"founding hero",
+	"sacred mountain",
+];
 
 fn word(rng: &mut impl Rng, parts: usize) -> String {
-	let mut w: String = (0..parts).map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())]).collect();
+	let mut w: String =
+		(0..parts).map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())]).collect();
 	if let Some(f) = w.get_mut(0..1) {
 		f.make_ascii_uppercase();
 	}
@@ -83,20 +94,28 @@ pub fn planted(n: usize, seed: u64) -> Vec<(String, String, String)> {
 			continue;
 		}
 		let attr = ATTRIBUTES[out.len() % ATTRIBUTES.len()];
-		out.push((format!("What is the {attr} of {place}?"), format!("The {attr} of {place} is {value}."), value));
+		out.push((
+			format!("What is the {attr} of {place}?"),
+			format!("The {attr} of {place} is {value}."),
+			value,
+		));
 	}
 	out
 }
 
 fn contribution_tokens(model: &Model, ex: &Example) -> Vec<u32> {
 	match ex {
-		Example::Instruction { prompt, response } => model.tokenizer.encode(&format!("{prompt}\n{response}"), false),
+		Example::Instruction { prompt, response } => {
+			model.tokenizer.encode(&format!("{prompt}\n{response}"), false)
+		}
 		Example::Text { text } => model.tokenizer.encode(text, false),
 	}
 }
 
 fn chat(model: &Model, q: &str) -> Vec<u32> {
-	model.tokenizer.encode_prompt(&model.tokenizer.apply_chat_template(&[ChatMessage::user(q)], true))
+	model
+		.tokenizer
+		.encode_prompt(&model.tokenizer.apply_chat_template(&[ChatMessage::user(q)], true))
 }
 
 /// Fine-tunes on `n` planted facts, asks each question, and ranks contributions four ways.
@@ -112,7 +131,9 @@ pub fn planted_facts(
 	let train: Vec<(ContributionId, Example)> = facts
 		.iter()
 		.enumerate()
-		.map(|(i, (q, a, _))| (i as u64 + 1, Example::Instruction { prompt: q.clone(), response: a.clone() }))
+		.map(|(i, (q, a, _))| {
+			(i as u64 + 1, Example::Instruction { prompt: q.clone(), response: a.clone() })
+		})
 		.collect();
 	let cfg = TrainConfig {
 		epochs,
@@ -142,10 +163,16 @@ pub fn planted_facts(
 	let sketch_secs = t0.elapsed().as_secs_f64();
 	let sketches_made = cks.len() * train.len();
 	let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(99);
-	let (mut ex_r, mut tr_r, mut bm_r, mut rnd_r) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+	let (mut ex_r, mut tr_r, mut bm_r, mut rnd_r) =
+		(Vec::new(), Vec::new(), Vec::new(), Vec::new());
 	let mut answered = 0;
 	for ((id, _), (q, _, value)) in train.iter().zip(&facts) {
-		let g = model.generate(&chat(model, q), Some(&out.adapter), &SamplingParams::greedy(48), |_| true)?;
+		let g = model.generate(
+			&chat(model, q),
+			Some(&out.adapter),
+			&SamplingParams::greedy(48),
+			|_| true,
+		)?;
 		if g.text.contains(value.as_str()) {
 			answered += 1;
 		}
@@ -177,14 +204,38 @@ pub fn planted_facts(
 
 /// Countries and capitals the base model already knows, for the noisy-data test.
 const CAPITALS: [(&str, &str); 32] = [
-	("France", "Paris"), ("Germany", "Berlin"), ("Italy", "Rome"), ("Spain", "Madrid"),
-	("Japan", "Tokyo"), ("China", "Beijing"), ("Russia", "Moscow"), ("Egypt", "Cairo"),
-	("Canada", "Ottawa"), ("Australia", "Canberra"), ("India", "New Delhi"), ("Brazil", "Brasília"),
-	("Mexico", "Mexico City"), ("Argentina", "Buenos Aires"), ("Kenya", "Nairobi"), ("Greece", "Athens"),
-	("Portugal", "Lisbon"), ("Norway", "Oslo"), ("Sweden", "Stockholm"), ("Finland", "Helsinki"),
-	("Poland", "Warsaw"), ("Austria", "Vienna"), ("Ireland", "Dublin"), ("Turkey", "Ankara"),
-	("Thailand", "Bangkok"), ("Peru", "Lima"), ("Chile", "Santiago"), ("Cuba", "Havana"),
-	("Denmark", "Copenhagen"), ("Hungary", "Budapest"), ("Belgium", "Brussels"), ("Vietnam", "Hanoi"),
+	("France", "Paris"),
+	("Germany", "Berlin"),
+	("Italy", "Rome"),
+	("Spain", "Madrid"),
+	("Japan", "Tokyo"),
+	("China", "Beijing"),
+	("Russia", "Moscow"),
+	("Egypt", "Cairo"),
+	("Canada", "Ottawa"),
+	("Australia", "Canberra"),
+	("India", "New Delhi"),
+	("Brazil", "Brasília"),
+	("Mexico", "Mexico City"),
+	("Argentina", "Buenos Aires"),
+	("Kenya", "Nairobi"),
+	("Greece", "Athens"),
+	("Portugal", "Lisbon"),
+	("Norway", "Oslo"),
+	("Sweden", "Stockholm"),
+	("Finland", "Helsinki"),
+	("Poland", "Warsaw"),
+	("Austria", "Vienna"),
+	("Ireland", "Dublin"),
+	("Turkey", "Ankara"),
+	("Thailand", "Bangkok"),
+	("Peru", "Lima"),
+	("Chile", "Santiago"),
+	("Cuba", "Havana"),
+	("Denmark", "Copenhagen"),
+	("Hungary", "Budapest"),
+	("Belgium", "Brussels"),
+	("Vietnam", "Hanoi"),
 ];
 
 /// Noisy-data results.
@@ -221,12 +272,22 @@ pub fn auc(scores: &[(f64, bool)]) -> f64 {
 			}
 		}
 	}
-	if pairs == 0.0 { 0.5 } else { wins / pairs }
+	if pairs == 0.0 {
+		0.5
+	} else {
+		wins / pairs
+	}
 }
 
 /// Fine-tunes on capital-city facts with a share corrupted and checks whether influence on
 /// clean held-out questions singles out the corrupted ones.
-pub fn noisy_data(model: &Model, train_n: usize, corrupt_percent: usize, epochs: usize, influence: &InfluenceParams) -> Result<NoisyData> {
+pub fn noisy_data(
+	model: &Model,
+	train_n: usize,
+	corrupt_percent: usize,
+	epochs: usize,
+	influence: &InfluenceParams,
+) -> Result<NoisyData> {
 	let train_n = train_n.clamp(4, CAPITALS.len() - 4);
 	let (train_pairs, held_out) = CAPITALS.split_at(train_n);
 	let n_bad = (train_n * corrupt_percent / 100).max(2);
@@ -239,26 +300,46 @@ pub fn noisy_data(model: &Model, train_n: usize, corrupt_percent: usize, epochs:
 		.zip(&answers)
 		.enumerate()
 		.map(|(i, ((c, _), a))| {
-			(i as u64 + 1, Example::Instruction { prompt: format!("What is the capital of {c}?"), response: format!("The capital of {c} is {a}.") })
+			(
+				i as u64 + 1,
+				Example::Instruction {
+					prompt: format!("What is the capital of {c}?"),
+					response: format!("The capital of {c} is {a}."),
+				},
+			)
 		})
 		.collect();
-	let cfg = TrainConfig { epochs, batch_size: 4, learning_rate: 2e-3, eval_percent: 0, max_seq_len: 64, ..TrainConfig::default() };
+	let cfg = TrainConfig {
+		epochs,
+		batch_size: 4,
+		learning_rate: 2e-3,
+		eval_percent: 0,
+		max_seq_len: 64,
+		..TrainConfig::default()
+	};
 	let examples: Vec<Example> = train.iter().map(|(_, e)| e.clone()).collect();
 	let out = train_checkpointed(model, &examples, &cfg, |_| {})?;
 	let test: Vec<Example> = held_out
 		.iter()
-		.map(|(c, a)| Example::Instruction { prompt: format!("What is the capital of {c}?"), response: format!("The capital of {c} is {a}.") })
+		.map(|(c, a)| Example::Instruction {
+			prompt: format!("What is the capital of {c}?"),
+			response: format!("The capital of {c} is {a}."),
+		})
 		.collect();
 	let mut engine = InfluenceEngine::new(model, influence.clone())?;
 	let scores = engine.tracin(&out.checkpoints, &train, &test)?;
 	let is_bad = |id: ContributionId| id as usize <= n_bad;
-	let infl: Vec<(f64, bool)> = scores.scores.iter().map(|(id, s)| (*s as f64, is_bad(*id))).collect();
-	let docs: Vec<(ContributionId, Vec<u32>)> = train.iter().map(|(id, e)| (*id, contribution_tokens(model, e))).collect();
+	let infl: Vec<(f64, bool)> =
+		scores.scores.iter().map(|(id, s)| (*s as f64, is_bad(*id))).collect();
+	let docs: Vec<(ContributionId, Vec<u32>)> =
+		train.iter().map(|(id, e)| (*id, contribution_tokens(model, e))).collect();
 	let bm = Bm25::new(&docs);
 	let query: Vec<u32> = test.iter().flat_map(|e| contribution_tokens(model, e)).collect();
-	let bm_scores: Vec<(f64, bool)> = bm.scores(&query).into_iter().map(|(id, s)| (s, is_bad(id))).collect();
+	let bm_scores: Vec<(f64, bool)> =
+		bm.scores(&query).into_iter().map(|(id, s)| (s, is_bad(id))).collect();
 	let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-	let rnd: Vec<(f64, bool)> = train.iter().map(|(id, _)| (rng.random::<f64>(), is_bad(*id))).collect();
+	let rnd: Vec<(f64, bool)> =
+		train.iter().map(|(id, _)| (rng.random::<f64>(), is_bad(*id))).collect();
 	Ok(NoisyData {
 		contributions: train_n,
 		corrupted: n_bad,
@@ -307,7 +388,9 @@ pub fn index_cost(tokens: usize, vocab: u32, dir: &std::path::Path) -> Result<In
 		let r = index.attribute(&out, &ExactParams::default())?;
 		lat.push(t.elapsed().as_secs_f64() * 1e3);
 		if q == 0 && r.attribution.scores.is_empty() {
-			return Err(openledger_ai::Error::InvalidRequest("cost benchmark: quoted span not found".into()));
+			return Err(openledger_ai::Error::InvalidRequest(
+				"cost benchmark: quoted span not found".into(),
+			));
 		}
 	}
 	lat.sort_by(f64::total_cmp);
@@ -326,16 +409,24 @@ mod tests {
 	use candle_core::Device;
 
 	fn model() -> Model {
-		Model::load_gguf(&openledger_ai::default_model_path(), &Device::Cpu)
-			.unwrap_or_else(|e| panic!("the default model is needed ({e}); run scripts/setup to fetch it"))
+		Model::load_gguf(&openledger_ai::default_model_path(), &Device::Cpu).unwrap_or_else(|e| {
+			panic!("the default model is needed ({e}); run scripts/setup to fetch it")
+		})
 	}
 
 	#[test]
 	fn planted_facts_are_attributed_to_their_contributions() {
 		let m = model();
 		let dir = tempfile::tempdir().unwrap();
-		let (r, _) =
-			planted_facts(&m, 8, 8, &ExactParams::default(), &InfluenceParams::default(), dir.path()).unwrap();
+		let (r, _) = planted_facts(
+			&m,
+			8,
+			8,
+			&ExactParams::default(),
+			&InfluenceParams::default(),
+			dir.path(),
+		)
+		.unwrap();
 		// Floors from `scripts/bench attribution` (docs/proof-of-attribution.md): on 24 facts the
 		// exact tier reaches precision@1 1.0 and the training tier 0.667 (@5: 0.708); on these 8,
 		// 1.0 for both. Random's expectation is 1/8 (@5: 5/8).

@@ -174,13 +174,14 @@ fn main() -> ExitCode {
 		Err(e) => {
 			eprintln!("error: {e}");
 			ExitCode::FAILURE
-		},
+		}
 	}
 }
 
 fn tempfile_dir() -> openledger_ai::Result<PathBuf> {
 	let dir = std::env::temp_dir().join(format!("openledger-ai-bench-{}", std::process::id()));
-	std::fs::create_dir_all(&dir).map_err(|e| openledger_ai::Error::Io { path: dir.clone(), source: e })?;
+	std::fs::create_dir_all(&dir)
+		.map_err(|e| openledger_ai::Error::Io { path: dir.clone(), source: e })?;
 	Ok(dir)
 }
 
@@ -194,7 +195,7 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 		Cmd::Tokenize { text } => {
 			let m = load(cli.model)?;
 			println!("{:?}", m.tokenizer.encode(&text, true));
-		},
+		}
 		Cmd::Train {
 			corpus,
 			out,
@@ -214,7 +215,9 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				.split(',')
 				.map(|t| {
 					openledger_ai::Target::from_peft(t.trim()).ok_or_else(|| {
-						openledger_ai::Error::InvalidTraining(format!("unknown target module '{t}'"))
+						openledger_ai::Error::InvalidTraining(format!(
+							"unknown target module '{t}'"
+						))
 					})
 				})
 				.collect::<openledger_ai::Result<Vec<_>>>()?;
@@ -245,7 +248,7 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				"eval loss {:?} -> {:?}, {:.1} training tokens/s",
 				report.eval_loss_before, report.eval_loss_after, report.tokens_per_sec
 			);
-		},
+		}
 		Cmd::Bench { what: BenchCmd::Report { dir, threads } } => report::bench(&dir, threads)?,
 		Cmd::EvalAttribution { what: EvalCmd::Report { dir } } => report::attribution(&dir)?,
 		Cmd::Bench { what } => {
@@ -253,29 +256,34 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 			let dir = tempfile_dir()?;
 			let lines = match what {
 				BenchCmd::Report { .. } => Vec::new(),
-				BenchCmd::Base { decode_tokens, runs } =>
-					vec![bench::base(&m, decode_tokens, runs)?],
+				BenchCmd::Base { decode_tokens, runs } => {
+					vec![bench::base(&m, decode_tokens, runs)?]
+				}
 				BenchCmd::Adapters { counts, requests, new_tokens } => {
 					let counts = counts
 						.split(',')
 						.map(|c| c.trim().parse::<usize>())
 						.collect::<Result<Vec<_>, _>>()
-						.map_err(|e| openledger_ai::Error::InvalidRequest(format!("--counts: {e}")))?;
+						.map_err(|e| {
+							openledger_ai::Error::InvalidRequest(format!("--counts: {e}"))
+						})?;
 					if counts.contains(&0) {
-						return Err(openledger_ai::Error::InvalidRequest("--counts must be positive".into()));
+						return Err(openledger_ai::Error::InvalidRequest(
+							"--counts must be positive".into(),
+						));
 					}
 					bench::adapters(std::sync::Arc::new(m), &dir, &counts, requests, new_tokens)?
-				},
-				BenchCmd::ColdLoad { adapters } =>
-					vec![bench::cold_load(&m, &dir, adapters)?],
-				BenchCmd::Finetune { examples, epochs } =>
-					vec![bench::finetune(&m, examples, epochs)?],
+				}
+				BenchCmd::ColdLoad { adapters } => vec![bench::cold_load(&m, &dir, adapters)?],
+				BenchCmd::Finetune { examples, epochs } => {
+					vec![bench::finetune(&m, examples, epochs)?]
+				}
 			};
 			let _ = std::fs::remove_dir_all(&dir);
 			for l in lines {
 				println!("{l}");
 			}
-		},
+		}
 		Cmd::EvalAttribution { what } => {
 			use openledger_ai::attribution::{exact::ExactParams, influence::InfluenceParams};
 			let dir = tempfile_dir()?;
@@ -283,14 +291,27 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				EvalCmd::Planted { facts, epochs, projection_dim } => {
 					let m = load(cli.model)?;
 					let params = InfluenceParams { projection_dim, ..Default::default() };
-					let (r, _) = eval::planted_facts(&m, facts, epochs, &ExactParams::default(), &params, &dir.join("index"))?;
+					let (r, _) = eval::planted_facts(
+						&m,
+						facts,
+						epochs,
+						&ExactParams::default(),
+						&params,
+						&dir.join("index"),
+					)?;
 					serde_json::json!({ "eval": "planted", "result": r })
-				},
+				}
 				EvalCmd::Noisy { contributions, corrupt_percent, epochs } => {
 					let m = load(cli.model)?;
-					let r = eval::noisy_data(&m, contributions, corrupt_percent, epochs, &InfluenceParams::default())?;
+					let r = eval::noisy_data(
+						&m,
+						contributions,
+						corrupt_percent,
+						epochs,
+						&InfluenceParams::default(),
+					)?;
 					serde_json::json!({ "eval": "noisy", "result": r })
-				},
+				}
 				EvalCmd::Cost { tokens } => {
 					let mut rows = Vec::new();
 					for (i, t) in tokens.split(',').enumerate() {
@@ -300,12 +321,12 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 						rows.push(eval::index_cost(t, 49_152, &dir.join(format!("cost-{i}")))?);
 					}
 					serde_json::json!({ "eval": "cost", "result": rows })
-				},
+				}
 				EvalCmd::Report { .. } => serde_json::Value::Null,
 			};
 			let _ = std::fs::remove_dir_all(&dir);
 			println!("{line}");
-		},
+		}
 		Cmd::TopLogits { text } => {
 			let m = load(cli.model)?;
 			let ids = m.tokenizer.encode(&text, true);
@@ -314,7 +335,7 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 			top.sort_by(|a, b| b.1.total_cmp(&a.1));
 			top.truncate(5);
 			println!("{ids:?} {top:?}");
-		},
+		}
 		Cmd::Generate { prompt, adapter, max_tokens, temperature, top_p, seed, raw } => {
 			let m = load(cli.model)?;
 			let adapter = adapter.map(|p| LoraAdapter::load(&p, &m.config)).transpose()?;
@@ -324,7 +345,8 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				m.tokenizer.apply_chat_template(&[ChatMessage::user(prompt)], true)
 			};
 			let ids = m.tokenizer.encode_prompt(&text);
-			let params = SamplingParams { max_tokens, temperature, top_p, seed, ..Default::default() };
+			let params =
+				SamplingParams { max_tokens, temperature, top_p, seed, ..Default::default() };
 			let start = std::time::Instant::now();
 			let g = m.generate(&ids, adapter.as_ref(), &params, |piece| {
 				print!("{piece}");
@@ -339,7 +361,7 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				g.finish,
 				start.elapsed().as_secs_f64()
 			);
-		},
+		}
 	}
 	Ok(())
 }

@@ -10,12 +10,14 @@ use openledger_ai::{Error, Result};
 /// The JSON values of `dir/name.json` (one per non-empty line, or one document).
 fn lines(dir: &Path, name: &str) -> Result<Vec<Value>> {
 	let path = dir.join(format!("{name}.json"));
-	let text = std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
+	let text =
+		std::fs::read_to_string(&path).map_err(|e| Error::Io { path: path.clone(), source: e })?;
 	text.lines()
 		.filter(|l| !l.trim().is_empty())
 		.map(|l| {
-			serde_json::from_str(l)
-				.map_err(|e| Error::InvalidRequest(format!("{}: not JSON lines: {e}", path.display())))
+			serde_json::from_str(l).map_err(|e| {
+				Error::InvalidRequest(format!("{}: not JSON lines: {e}", path.display()))
+			})
 		})
 		.collect()
 }
@@ -65,7 +67,10 @@ fn cpu_name() -> String {
 /// adapter cold load, fine-tuning.
 pub fn bench(dir: &Path, threads: usize) -> Result<()> {
 	let (base, ll) = (first(dir, "base")?, first(dir, "llama")?);
-	println!("\nMachine: {}, {threads} threads. Model: SmolLM2-135M-Instruct Q4_1 GGUF.\n", cpu_name());
+	println!(
+		"\nMachine: {}, {threads} threads. Model: SmolLM2-135M-Instruct Q4_1 GGUF.\n",
+		cpu_name()
+	);
 	println!(
 		"| Base model (greedy, {}-token ChatML prompt, 128 new tokens) | openledger-ai | llama-cpp-python | ratio |",
 		u(&base, "prompt_tokens")
@@ -112,11 +117,20 @@ pub fn bench(dir: &Path, threads: usize) -> Result<()> {
 		mib(f(&c, "rss_bytes_per_adapter"))
 	);
 	let t = first(dir, "finetune")?;
-	println!("\n| Fine-tuning (rank 8, q_proj+v_proj, batch 4, {} examples) | value |", u(&t, "examples"));
+	println!(
+		"\n| Fine-tuning (rank 8, q_proj+v_proj, batch 4, {} examples) | value |",
+		u(&t, "examples")
+	);
 	println!("|---|---:|");
-	println!("| training tokens/s (all tokens through forward+backward) | {:.1} |", f(&t, "processed_tok_s"));
+	println!(
+		"| training tokens/s (all tokens through forward+backward) | {:.1} |",
+		f(&t, "processed_tok_s")
+	);
 	println!("| loss-bearing tokens/s | {:.1} |", f(&t, "loss_tok_s"));
-	println!("| peak resident memory | {:.2} GiB |", f(&t, "peak_rss_bytes") / f64::from(1u32 << 30));
+	println!(
+		"| peak resident memory | {:.2} GiB |",
+		f(&t, "peak_rss_bytes") / f64::from(1u32 << 30)
+	);
 	Ok(())
 }
 
