@@ -101,7 +101,7 @@ pub fn commitment_of(leaves: &[[u8; 32]]) -> [u8; 32] {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod proptests {
 	use super::*;
 	use proptest::prelude::*;

@@ -1,5 +1,7 @@
 //! Invariants, checked by `try-runtime` and after every unit test.
 
+#![cfg(any(feature = "try-runtime", test))]
+
 use crate::{pallet::*, *};
 use frame::prelude::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
@@ -8,7 +10,6 @@ impl<T: Config> Pallet<T> {
 	/// Invariants: every datanet's pending count matches its pending list and the contributions'
 	/// states; the contribution deposits held equal the deposits of pending contributions plus
 	/// open uploads; versions are consecutive with the last commitment matching the frontier.
-	#[cfg(any(feature = "try-runtime", test))]
 	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame::token::fungible::InspectHold;

@@ -5,8 +5,8 @@
 
 use alloc::{collections::BTreeMap, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode};
-use polkadot_sdk::sp_arithmetic::{traits::Saturating, PerThing, Perbill};
 use scale_info::TypeInfo;
+use sp_arithmetic::{traits::Saturating, PerThing, Perbill};
 
 use crate::ContributionId;
 
@@ -83,7 +83,7 @@ pub fn normalize_ppb(raw: &BTreeMap<ContributionId, u128>) -> Attribution {
 		let sum =
 			raw.values().try_fold(0u128, |a, v| a.checked_add(v.checked_shr(shift).unwrap_or(0)));
 		match sum {
-			Some(t) if t <= u128::MAX / ppb => break t,
+			Some(t) if t <= u128::MAX.checked_div(ppb).unwrap_or(0) => break t,
 			_ => shift = shift.saturating_add(8),
 		}
 	};
@@ -126,7 +126,7 @@ pub fn normalize_ppb(raw: &BTreeMap<ContributionId, u128>) -> Attribution {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+#[allow(clippy::unwrap_used, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use proptest::prelude::*;

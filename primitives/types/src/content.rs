@@ -7,14 +7,19 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use polkadot_sdk::sp_crypto_hashing::blake2_256;
 use scale_info::TypeInfo;
+use sp_crypto_hashing::blake2_256;
 
 /// Content hash of a file: see [`content_hash`].
 pub type ContentHash = [u8; 32];
 
 /// Domain tag of [`content_hash`].
 pub const CONTENT_HASH_DOMAIN: &[u8] = b"openledger/datanets/v1";
+
+/// The hash of one chunk, as it enters [`content_hash`] (blake2-256).
+pub fn chunk_hash(chunk: &[u8]) -> [u8; 32] {
+	blake2_256(chunk)
+}
 
 /// The content hash of a file of `size` bytes whose chunks hash to `chunk_hashes`.
 pub fn content_hash(size: u32, chunk_hashes: &[[u8; 32]]) -> ContentHash {

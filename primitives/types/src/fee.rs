@@ -1,8 +1,8 @@
 //! How a training or inference payment is divided.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use polkadot_sdk::sp_arithmetic::{traits::AtLeast32BitUnsigned, PerThing, Perbill};
 use scale_info::TypeInfo;
+use sp_arithmetic::{traits::AtLeast32BitUnsigned, PerThing, Perbill};
 
 /// How a training or inference payment is divided. The four shares sum to exactly 100 %
 /// ([`FeeSplit::is_whole`]); the model owner's share also takes any rounding remainder when a
@@ -68,7 +68,7 @@ impl Default for FeeSplit {
 }
 
 #[cfg(test)]
-#[allow(clippy::arithmetic_side_effects)]
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 mod tests {
 	use super::*;
 	use proptest::prelude::*;

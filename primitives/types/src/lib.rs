@@ -23,11 +23,11 @@ pub mod fee;
 
 pub use attribution::{normalize_ppb, Attribution};
 pub use content::{
-	chunk_key, content_hash, content_hash_of, file_key, ContentHash, ContentHasher, FileManifest,
-	CONTENT_HASH_DOMAIN,
+	chunk_hash, chunk_key, content_hash, content_hash_of, file_key, ContentHash, ContentHasher,
+	FileManifest, CONTENT_HASH_DOMAIN,
 };
 pub use fee::FeeSplit;
-pub use polkadot_sdk::sp_arithmetic::Perbill;
+pub use sp_arithmetic::Perbill;
 
 /// Datanet identifier (sequential).
 pub type DatanetId = u32;

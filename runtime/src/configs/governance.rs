@@ -4,9 +4,11 @@
 
 use super::{weight_share, RuntimeBlockWeights};
 use crate::{
-	currency::OPEN, governance::origins, time::DAYS, AccountId, Balance, Balances, BlockNumber,
-	OriginCaller, Preimage, Referenda, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason,
-	RuntimeOrigin, Scheduler, System, Treasury,
+	currency::OPEN,
+	governance::{origins, tracks},
+	time::DAYS,
+	AccountId, Balance, Balances, BlockNumber, OriginCaller, Preimage, Referenda, Runtime,
+	RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, Scheduler, System, Treasury,
 };
 use polkadot_sdk::{
 	frame_support::{

@@ -16,11 +16,15 @@ pub use datanets::DatanetsPrecompile;
 pub use tokenomics::TokenomicsPrecompile;
 
 use crate::{AccountId, Runtime};
-use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+use polkadot_sdk::frame_support::{
+	traits::Get,
+	weights::{RuntimeDbWeight, Weight},
+};
 
 /// The benchmarked weight of `n` storage reads.
 fn reads(n: u64) -> Weight {
-	<<Runtime as polkadot_sdk::frame_system::Config>::DbWeight as Get<_>>::get().reads(n)
+	<<Runtime as polkadot_sdk::frame_system::Config>::DbWeight as Get<RuntimeDbWeight>>::get()
+		.reads(n)
 }
 
 fn account_bytes(a: &AccountId) -> [u8; 32] {

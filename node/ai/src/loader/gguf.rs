@@ -1,27 +1,15 @@
 //! Loading a llama-family model from a GGUF file: weights, configuration and tokenizer.
 
-use std::{
-	io::{BufReader, Read},
-	path::{Path, PathBuf},
-	sync::Arc,
-};
+use std::{io::BufReader, io::Read, path::Path, sync::Arc};
 
-use candle_core::{
-	quantized::{gguf_file, GgmlDType, QMatMul, QTensor},
-	DType, Device, Module, Tensor,
-};
-use rayon::prelude::*;
-use sha2::{Digest, Sha256};
+use candle_core::{quantized::gguf_file, quantized::QMatMul, quantized::QTensor, Device};
 
-use crate::{
-	config::LlamaConfig,
-	error::{Error, Result},
-	kernels::QuantMatrix,
-	lora::{LoraAdapter, Target},
-	tokenizer::Tokenizer,
-};
+use sha2::Digest;
+use sha2::Sha256;
 
-use crate::model::{Layer, Linear, Model, ModelInfo, Rope};
+use crate::{config::LlamaConfig, error::Error, error::Result, tokenizer::Tokenizer};
+
+use crate::{model::Layer, model::Linear, model::Model, model::ModelInfo, model::Rope};
 
 fn read_gguf_err(path: &Path, e: impl std::fmt::Display) -> Error {
 	Error::bad_model(path, format!("not a readable GGUF file ({e})"))

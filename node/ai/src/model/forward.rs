@@ -1,25 +1,9 @@
 //! The batched forward pass: every sequence with its own length, cache and adapter in one pass.
 
-use std::{
-	io::{BufReader, Read},
-	path::{Path, PathBuf},
-	sync::Arc,
-};
-
-use candle_core::{
-	quantized::{gguf_file, GgmlDType, QMatMul, QTensor},
-	DType, Device, Module, Tensor,
-};
+use candle_core::Tensor;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
-use crate::{
-	config::LlamaConfig,
-	error::{Error, Result},
-	kernels::QuantMatrix,
-	lora::{LoraAdapter, Target},
-	tokenizer::Tokenizer,
-};
+use crate::{error::Error, error::Result, lora::LoraAdapter, lora::Target};
 
 use super::*;
 
@@ -281,10 +265,6 @@ fn add_into(x: &mut [f32], y: &[f32]) {
 	for (a, b) in x.iter_mut().zip(y) {
 		*a += b;
 	}
-}
-
-fn to_rows(t: &Tensor) -> Result<Vec<f32>> {
-	Ok(t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
 }
 
 /// Adds each row's adapter product to `y` (rows × out), grouped by adapter.

@@ -1,28 +1,11 @@
 //! The decoder's building blocks: quantised linear layers (with dense replacements for merged
 //! adapters), decoder layers and rotary position embeddings.
 
-use std::{
-	io::{BufReader, Read},
-	path::{Path, PathBuf},
-	sync::Arc,
-};
+use std::sync::Arc;
 
-use candle_core::{
-	quantized::{gguf_file, GgmlDType, QMatMul, QTensor},
-	DType, Device, Module, Tensor,
-};
-use rayon::prelude::*;
-use sha2::{Digest, Sha256};
+use candle_core::{quantized::QMatMul, DType, Device, Module, Tensor};
 
-use crate::{
-	config::LlamaConfig,
-	error::{Error, Result},
-	kernels::QuantMatrix,
-	lora::{LoraAdapter, Target},
-	tokenizer::Tokenizer,
-};
-
-use super::*;
+use crate::{config::LlamaConfig, error::Result, kernels::QuantMatrix, lora::Target};
 
 /// A projection: candle's `QMatMul` (used for training and dense weights) and, for the GGUF
 /// types the engine has its own kernels for, the repacked fast form used for inference.
@@ -153,4 +136,9 @@ impl Rope {
 			pair[1] = x0 * s + x1 * c;
 		}
 	}
+}
+
+/// A tensor's values as row-major `f32`.
+pub(crate) fn to_rows(t: &Tensor) -> Result<Vec<f32>> {
+	Ok(t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
 }

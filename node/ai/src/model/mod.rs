@@ -17,25 +17,14 @@ mod layers;
 pub use crate::loader::gguf::file_sha256;
 pub(crate) use layers::*;
 
-use std::{
-	io::{BufReader, Read},
-	path::{Path, PathBuf},
-	sync::Arc,
-};
+use std::{path::PathBuf, sync::Arc};
 
 use candle_core::{
-	quantized::{gguf_file, GgmlDType, QMatMul, QTensor},
-	DType, Device, Module, Tensor,
+	quantized::GgmlDType, quantized::QMatMul, quantized::QTensor, DType, Device, Tensor,
 };
-use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::{
-	config::LlamaConfig,
-	error::{Error, Result},
-	kernels::QuantMatrix,
-	lora::{LoraAdapter, Target},
-	tokenizer::Tokenizer,
+	config::LlamaConfig, error::Error, error::Result, lora::LoraAdapter, tokenizer::Tokenizer,
 };
 
 /// Where a model came from.

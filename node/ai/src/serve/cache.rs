@@ -1,24 +1,10 @@
 //! Loaded adapters under a memory budget, least recently used evicted first.
 
-use std::{
-	collections::HashMap,
-	path::{Path, PathBuf},
-	sync::{mpsc, Arc, Mutex},
-	thread::JoinHandle,
-};
+use std::{collections::HashMap, sync::Arc};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use crate::{
-	config::LlamaConfig,
-	error::{Error, Result},
-	generate::{FinishReason, Generation, Sampler, SamplingParams},
-	lora::{AdapterId, LoraAdapter},
-	model::{KvCache, Model, Step},
-	tokenizer::StreamDecoder,
-};
+use crate::{config::LlamaConfig, error::Error, error::Result, lora::AdapterId, lora::LoraAdapter};
 
 use super::*;
 

@@ -1,24 +1,18 @@
 //! The engine: a scheduler thread batching every in-flight request, each row with its own
 //! adapter, and streaming tokens back over channels.
 
-use std::{
-	collections::HashMap,
-	path::{Path, PathBuf},
-	sync::{mpsc, Arc, Mutex},
-	thread::JoinHandle,
-};
+use std::{sync::mpsc, sync::Arc, sync::Mutex, thread::JoinHandle};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use tokio::{
+	sync::mpsc::unbounded_channel, sync::mpsc::UnboundedReceiver, sync::mpsc::UnboundedSender,
+};
 
 use crate::{
-	config::LlamaConfig,
-	error::{Error, Result},
-	generate::{FinishReason, Generation, Sampler, SamplingParams},
-	lora::{AdapterId, LoraAdapter},
-	model::{KvCache, Model, Step},
-	tokenizer::StreamDecoder,
+	error::Error, error::Result, generate::FinishReason, generate::Generation, generate::Sampler,
+	generate::SamplingParams, lora::AdapterId, lora::LoraAdapter, model::KvCache, model::Model,
+	model::Step, tokenizer::StreamDecoder,
 };
 
 use super::*;

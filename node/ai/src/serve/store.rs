@@ -1,24 +1,11 @@
 //! Content-addressed adapters on disk, hash-checked on every load.
 
-use std::{
-	collections::HashMap,
-	path::{Path, PathBuf},
-	sync::{mpsc, Arc, Mutex},
-	thread::JoinHandle,
-};
+use std::{path::Path, path::PathBuf};
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use sha2::Digest;
+use sha2::Sha256;
 
-use crate::{
-	config::LlamaConfig,
-	error::{Error, Result},
-	generate::{FinishReason, Generation, Sampler, SamplingParams},
-	lora::{AdapterId, LoraAdapter},
-	model::{KvCache, Model, Step},
-	tokenizer::StreamDecoder,
-};
+use crate::{config::LlamaConfig, error::Error, error::Result, lora::AdapterId, lora::LoraAdapter};
 
 /// Adapters on disk, named by the SHA-256 of their canonical bytes.
 #[derive(Clone, Debug)]

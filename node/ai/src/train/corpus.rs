@@ -1,18 +1,8 @@
 //! Training examples: the corpus file formats and encoding with the chat template.
 
-use std::{collections::BTreeMap, time::Instant};
-
-use candle_core::{DType, Tensor, Var, D};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use rand::{seq::SliceRandom, Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-	error::{Error, Result},
-	lora::{LoraAdapter, LoraConfig, LoraPair, Target},
-	model::{dequantize, Model},
-	tokenizer::ChatMessage,
-};
+use crate::{error::Error, error::Result, model::Model, tokenizer::ChatMessage};
 
 /// One training example.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

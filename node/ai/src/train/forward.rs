@@ -1,18 +1,15 @@
 //! The differentiable llama forward used for training: the base dequantised to dense, frozen
 //! weights; only the LoRA `A`/`B` matrices are variables.
 
-use std::{collections::BTreeMap, time::Instant};
+use std::collections::BTreeMap;
 
 use candle_core::{DType, Tensor, Var, D};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use rand::{seq::SliceRandom, Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
+
+use rand::{Rng, SeedableRng};
 
 use crate::{
-	error::{Error, Result},
-	lora::{LoraAdapter, LoraConfig, LoraPair, Target},
-	model::{dequantize, Model},
-	tokenizer::ChatMessage,
+	error::Error, error::Result, lora::LoraAdapter, lora::LoraConfig, lora::LoraPair, lora::Target,
+	model::dequantize, model::Model,
 };
 
 use super::*;

@@ -1,19 +1,13 @@
 //! The training loop: shuffled batches, AdamW on the LoRA variables, evaluation loss before and
 //! after, and the adapter after every epoch.
 
-use std::{collections::BTreeMap, time::Instant};
+use std::time::Instant;
 
-use candle_core::{DType, Tensor, Var, D};
+use candle_core::DType;
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use rand::{seq::SliceRandom, Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 
-use crate::{
-	error::{Error, Result},
-	lora::{LoraAdapter, LoraConfig, LoraPair, Target},
-	model::{dequantize, Model},
-	tokenizer::ChatMessage,
-};
+use crate::{error::Error, error::Result, lora::LoraAdapter, lora::LoraConfig, model::Model};
 
 use super::*;
 

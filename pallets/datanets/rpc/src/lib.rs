@@ -7,9 +7,8 @@ use jsonrpsee::{
 	proc_macros::rpc,
 	types::{ErrorObject, ErrorObjectOwned},
 };
-use openledger_primitives::{chunk_key, content_hash, file_key, FileManifest};
+use openledger_primitives::{chunk_hash, chunk_key, content_hash, file_key, FileManifest};
 use polkadot_sdk::sp_core::{
-	hashing::blake2_256,
 	offchain::{OffchainStorage, STORAGE_PREFIX},
 	Bytes, H256,
 };
@@ -133,7 +132,7 @@ impl<S: OffchainStorage + 'static> DatanetsRpcServer for Datanets<S> {
 		let mut hashes = Vec::with_capacity(info.chunks as usize);
 		for i in 0..info.chunks {
 			let c = self.chunk(&hash, i)?;
-			hashes.push(blake2_256(&c));
+			hashes.push(chunk_hash(&c));
 			data.extend_from_slice(&c);
 		}
 		if data.len() != info.size as usize || content_hash(info.size, &hashes) != hash.0 {
