@@ -86,8 +86,14 @@ function kindOf(opts) {
 
 const progress = (line) => process.stderr.write(`${line}\n`);
 
-/** A contribution record with plain field names and amounts in OPEN. */
+/**
+ * A contribution record with plain field names and amounts in OPEN. On a polkadot-js Struct the
+ * names `hash` and `size` are the codec's own properties (the hash of its encoding, the Map's
+ * entry count), so polkadot-js stores those fields as `hash_` and `size_` — what `toHuman()`
+ * showed users before; `field` reads either spelling.
+ */
 function contributionView(id, rec) {
+  const field = (k) => rec.get(k) ?? rec.get(`${k}_`);
   const status = rec.status.isPending
     ? 'pending'
     : rec.status.isAccepted
@@ -97,8 +103,8 @@ function contributionView(id, rec) {
     id: Number(id),
     datanet: rec.datanet.toNumber(),
     contributor: rec.contributor.toString(),
-    hash: rec.hash.toHex(),
-    size: rec.size.toNumber(),
+    hash: field('hash').toHex(),
+    size: field('size').toNumber(),
     kind: rec.kind.type.toLowerCase(),
     status,
     deposit: formatOpen(rec.deposit.toBigInt()),

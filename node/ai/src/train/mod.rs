@@ -147,6 +147,8 @@ impl TrainConfig {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
 	use super::*;
+	use candle_core::{DType, Tensor};
+	use rand::{Rng, SeedableRng};
 	use crate::{config::LlamaConfig, model::Model};
 
 	fn tiny() -> Model {
