@@ -7,6 +7,10 @@
 	clippy::indexing_slicing,
 	reason = "std node code; see the workspace lint policy in Cargo.toml"
 )]
+#![allow(
+	clippy::result_large_err,
+	reason = "sc_cli::Error and sc_service::Error are polkadot-sdk's types, which its Runner and service builders require"
+)]
 
 mod chain_spec;
 mod cli;

@@ -7,6 +7,7 @@
 //!   projected by a seeded random ±1 matrix, normalised and quantised to integers; equal within
 //!   a stated tolerance across thread counts and machines.
 //! - [`bm25`]: the lexical baseline every method is measured against.
+//!
 //! The evaluation harness behind `scripts/bench attribution` lives in the `openledger-ai`
 //! binary (`eval-attribution`), not in the library.
 //!

@@ -147,9 +147,9 @@ impl TrainConfig {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
 	use super::*;
+	use crate::{config::LlamaConfig, model::Model};
 	use candle_core::{DType, Tensor};
 	use rand::{Rng, SeedableRng};
-	use crate::{config::LlamaConfig, model::Model};
 
 	fn tiny() -> Model {
 		Model::tiny_random(LlamaConfig::tiny(), 7, false).unwrap()
