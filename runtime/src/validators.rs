@@ -1,15 +1,15 @@
 //! Validators: who authors blocks (Aura) and votes on finality (GRANDPA).
 //!
 //! - **Candidacy with a bond** (`pallet-collator-selection`, from polkadot-sdk): an account with
-//!   session keys calls `collatorSelection.registerAsCandidate` and [`CandidacyBond`] OPEN is
+//!   session keys calls `collatorSelection.registerAsCandidate` and [`CandidacyBond`](polkadot_sdk::pallet_collator_selection::CandidacyBond) OPEN is
 //!   reserved; `leaveIntent` returns it. The highest bonds win when there are more candidates
 //!   than `desiredCandidates` (`updateBond`, `takeCandidateSlot`). Governance (Root) may add
 //!   invulnerable validators, which need no bond.
-//! - **Sessions** (`pallet-session`): every [`SessionLength`] blocks the selected candidates'
+//! - **Sessions** (`pallet-session`): every [`SessionLength`](crate::configs::SessionLength) blocks the selected candidates'
 //!   keys (set with `author_rotateKeysWithOwner` + `session.setKeys`) become the next
 //!   session's Aura and GRANDPA authorities; a change takes effect one session after it is made.
 //! - **Removal of idle validators**: at each session boundary a candidate that authored no block
-//!   in the last [`KickThreshold`] blocks (two sessions) is removed and its bond returned, as long
+//!   in the last [`KickThreshold`](crate::configs::KickThreshold) blocks (two sessions) is removed and its bond returned, as long
 //!   as at least [`MinEligibleValidators`](crate::configs::MinEligibleValidators) remain.
 //! - **Authorship** (`pallet-authorship`): the author of each block, as an account, for the
 //!   idleness check and for transaction fees (`configs::FeesToAuthor`).

@@ -6,10 +6,10 @@
 //! matrices are `Var`s, updated with AdamW. Batches, shuffling and initialisation are driven
 //! by one seed, so a run is deterministic for a given seed, machine and thread count.
 //!
-//! - [`corpus`]: training examples, reading a corpus file, encoding an example with the chat
+//! - `corpus.rs`: training examples, reading a corpus file, encoding an example with the chat
 //!   template and its loss mask;
-//! - [`forward`]: the differentiable forward over the frozen dense base and the LoRA variables;
-//! - [`r#loop`]: the training loop (batches, AdamW, evaluation, per-epoch checkpoints).
+//! - `forward.rs`: the differentiable forward over the frozen dense base and the LoRA variables;
+//! - `loop.rs`: the training loop (batches, AdamW, evaluation, per-epoch checkpoints).
 
 mod corpus;
 mod forward;
