@@ -61,7 +61,7 @@ mod mock;
 mod tests;
 
 pub use openledger_primitives::{
-	chunk_key, content_hash, file_key, FileManifest, CONTENT_HASH_DOMAIN,
+	chunk_hash, chunk_key, content_hash, file_key, FileManifest, CONTENT_HASH_DOMAIN,
 };
 pub use pallet::*;
 pub use types::*;

@@ -11,7 +11,7 @@ use alloy_core::{
 	sol,
 	sol_types::{Revert, SolValue},
 };
-use core::{marker::PhantomData, num::NonZero};
+use core::marker::PhantomData;
 use pallet_datanets::{ContributionStatus, DataKind};
 use polkadot_sdk::pallet_revive::precompiles::{AddressMatcher, Error, Ext, Precompile};
 use polkadot_sdk::{frame_support::BoundedVec, sp_runtime::traits::Dispatchable};
@@ -39,10 +39,7 @@ pub struct DatanetsPrecompile<T>(PhantomData<T>);
 impl Precompile for DatanetsPrecompile<Runtime> {
 	type T = Runtime;
 	type Interface = IDatanets::IDatanetsCalls;
-	const MATCHER: AddressMatcher = match NonZero::new(0x044E) {
-		Some(n) => AddressMatcher::Fixed(n),
-		None => panic!("non-zero constant; qed"),
-	};
+	const MATCHER: AddressMatcher = super::fixed(0x044E);
 	const HAS_CONTRACT_INFO: bool = false;
 
 	fn call(

@@ -16,10 +16,12 @@ pub use datanets::DatanetsPrecompile;
 pub use tokenomics::TokenomicsPrecompile;
 
 use crate::{AccountId, Runtime};
+use core::num::NonZero;
 use polkadot_sdk::frame_support::{
 	traits::Get,
 	weights::{RuntimeDbWeight, Weight},
 };
+use polkadot_sdk::pallet_revive::precompiles::AddressMatcher;
 
 /// The benchmarked weight of `n` storage reads.
 fn reads(n: u64) -> Weight {
@@ -29,4 +31,13 @@ fn reads(n: u64) -> Weight {
 
 fn account_bytes(a: &AccountId) -> [u8; 32] {
 	*AsRef::<[u8; 32]>::as_ref(a)
+}
+
+/// `AddressMatcher::Fixed(n)`: the precompile at `0x000…00nnnn0000`. Evaluated at compile time
+/// (`MATCHER` is a constant), so a zero `n` fails the build, never a block.
+const fn fixed(n: u16) -> AddressMatcher {
+	match NonZero::new(n) {
+		Some(n) => AddressMatcher::Fixed(n),
+		None => panic!("a precompile address must be non-zero; qed"),
+	}
 }

@@ -6,7 +6,7 @@ use super::reads;
 use crate::Runtime;
 use alloc::vec::Vec;
 use alloy_core::{sol, sol_types::SolValue};
-use core::{marker::PhantomData, num::NonZero};
+use core::marker::PhantomData;
 use polkadot_sdk::pallet_revive::precompiles::{AddressMatcher, Error, Ext, Precompile};
 
 sol! {
@@ -30,10 +30,7 @@ pub struct TokenomicsPrecompile<T>(PhantomData<T>);
 impl Precompile for TokenomicsPrecompile<Runtime> {
 	type T = Runtime;
 	type Interface = ITokenomics::ITokenomicsCalls;
-	const MATCHER: AddressMatcher = match NonZero::new(0x0705) {
-		Some(n) => AddressMatcher::Fixed(n),
-		None => panic!("non-zero constant; qed"),
-	};
+	const MATCHER: AddressMatcher = super::fixed(0x0705);
 	const HAS_CONTRACT_INFO: bool = false;
 
 	fn call(

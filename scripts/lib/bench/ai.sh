@@ -38,4 +38,4 @@ log "adapter cold load"
 log "fine-tuning"
 "$AI" bench finetune --examples "$EXAMPLES" >"$OUT/finetune.json"
 
-"$AI" bench report --dir "$OUT" --threads "$THREADS"
+"$AI" report bench --dir "$OUT" --threads "$THREADS"

@@ -2,7 +2,7 @@
 //! datanet's checks, the daily quota, and queueing for curation.
 
 use crate::{pallet::*, *};
-use frame::{hashing::blake2_256, prelude::*, token::fungible::MutateHold as _};
+use frame::{prelude::*, token::fungible::MutateHold as _};
 use polkadot_sdk::polkadot_sdk_frame as frame;
 
 impl<T: Config> Pallet<T> {
@@ -22,7 +22,7 @@ impl<T: Config> Pallet<T> {
 		let d = Self::check_can_contribute(datanet, &who, kind, size)?;
 		validate::first_bytes(kind, &data).map_err(Error::<T>::from)?;
 		validate::utf8_chunk(kind, &[], &data, true).map_err(Error::<T>::from)?;
-		let hash = content_hash(size, &[blake2_256(&data)]);
+		let hash = content_hash(size, &[chunk_hash(&data)]);
 		ensure!(!ByHash::<T>::contains_key(datanet, hash), Error::<T>::Duplicate);
 		ensure!(!UploadByHash::<T>::contains_key(datanet, hash), Error::<T>::Duplicate);
 		Self::charge_quota(datanet, &who, &d, size)?;

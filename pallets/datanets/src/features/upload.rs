@@ -2,7 +2,7 @@
 //! checked), or abandon (by the uploader, or by anyone after expiry).
 
 use crate::{pallet::*, *};
-use frame::{hashing::blake2_256, prelude::*, token::fungible::MutateHold as _};
+use frame::{prelude::*, token::fungible::MutateHold as _};
 use polkadot_sdk::polkadot_sdk_frame as frame;
 
 impl<T: Config> Pallet<T> {
@@ -75,7 +75,7 @@ impl<T: Config> Pallet<T> {
 			let carry = validate::utf8_chunk(u.kind, &u.utf8_carry, &data, last)
 				.map_err(Error::<T>::from)?;
 			u.utf8_carry = BoundedVec::truncate_from(carry);
-			u.chunk_hashes.try_push(blake2_256(&data)).map_err(|_| Error::<T>::WrongChunkSize)?;
+			u.chunk_hashes.try_push(chunk_hash(&data)).map_err(|_| Error::<T>::WrongChunkSize)?;
 			u.received = received;
 			frame::deps::sp_io::offchain_index::set(&chunk_key(&u.hash, index), &data);
 			Ok(received)

@@ -90,6 +90,12 @@ enum Cmd {
 		#[command(subcommand)]
 		what: EvalCmd,
 	},
+	/// Print the Markdown table of `scripts/bench ai` or `scripts/bench attribution` from the
+	/// JSON lines their measurements wrote into one directory.
+	Report {
+		#[command(subcommand)]
+		what: ReportCmd,
+	},
 	/// Print the five most likely next tokens after a raw text, with their logits.
 	TopLogits { text: String },
 }
@@ -124,14 +130,22 @@ enum BenchCmd {
 		#[arg(long, default_value_t = 1)]
 		epochs: usize,
 	},
-	/// Print the Markdown table from the JSON lines the other benchmarks wrote into `dir`
-	/// (base.json, llama.json, adapters.json, cold.json, finetune.json).
-	Report {
+}
+
+#[derive(Subcommand)]
+enum ReportCmd {
+	/// The AI engine table from base.json, llama.json, adapters.json, cold.json, finetune.json.
+	Bench {
 		#[arg(long)]
 		dir: PathBuf,
 		/// Threads the measurements ran with (for the table's heading).
 		#[arg(long, default_value_t = 1)]
 		threads: usize,
+	},
+	/// The Proof of Attribution table from planted.json, noisy.json and cost.json.
+	Attribution {
+		#[arg(long)]
+		dir: PathBuf,
 	},
 }
 
@@ -159,11 +173,6 @@ enum EvalCmd {
 	Cost {
 		#[arg(long, default_value = "100000,1000000,10000000")]
 		tokens: String,
-	},
-	/// Print the Markdown table from planted.json, noisy.json and cost.json in `dir`.
-	Report {
-		#[arg(long)]
-		dir: PathBuf,
 	},
 }
 
@@ -249,13 +258,12 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 				report.eval_loss_before, report.eval_loss_after, report.tokens_per_sec
 			);
 		}
-		Cmd::Bench { what: BenchCmd::Report { dir, threads } } => report::bench(&dir, threads)?,
-		Cmd::EvalAttribution { what: EvalCmd::Report { dir } } => report::attribution(&dir)?,
+		Cmd::Report { what: ReportCmd::Bench { dir, threads } } => report::bench(&dir, threads)?,
+		Cmd::Report { what: ReportCmd::Attribution { dir } } => report::attribution(&dir)?,
 		Cmd::Bench { what } => {
 			let m = load(cli.model)?;
 			let dir = tempfile_dir()?;
 			let lines = match what {
-				BenchCmd::Report { .. } => Vec::new(),
 				BenchCmd::Base { decode_tokens, runs } => {
 					vec![bench::base(&m, decode_tokens, runs)?]
 				}
@@ -322,7 +330,6 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 					}
 					serde_json::json!({ "eval": "cost", "result": rows })
 				}
-				EvalCmd::Report { .. } => serde_json::Value::Null,
 			};
 			let _ = std::fs::remove_dir_all(&dir);
 			println!("{line}");
