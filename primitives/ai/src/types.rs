@@ -1,0 +1,160 @@
+//! The SCALE types the AI host functions speak. Fixed-point only: the node's AI service is the
+//! one place where floats become these integers.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+use openledger_primitives::Perbill;
+
+/// SHA-256 of a base model's weights file: what the registry records and what the node checks
+/// a file on disk against before it loads it.
+pub type WeightsHash = [u8; 32];
+
+/// SHA-256 of an adapter's canonical safetensors bytes: the adapter's identity.
+pub type AdapterHash = [u8; 32];
+
+/// Why a host function did not do what was asked.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum AiError {
+	/// This node has no AI service (block import, `--ai off`) or lacks the model: skip the work.
+	Unavailable,
+	/// The request is malformed or names something the node does not know (a ticket, a model).
+	Invalid,
+	/// The work was attempted and failed (a corrupt file, an engine error).
+	Failed,
+	/// The job queue is full; try again on a later block.
+	Busy,
+}
+
+/// A handle on a job started with `start_job`, polled on later blocks.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Ticket(pub u64);
+
+/// Sampling, in fixed point. `temperature_milli == 0` is greedy decoding.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Sampling {
+	/// Temperature × 1000 (0 = greedy; at most 2000).
+	pub temperature_milli: u32,
+	/// Nucleus mass (`Perbill::one()` = off).
+	pub top_p: Perbill,
+	/// Seed of the sampler (ignored when greedy).
+	pub seed: u64,
+	/// Most tokens to generate.
+	pub max_tokens: u32,
+}
+
+impl Sampling {
+	/// Greedy decoding of at most `max_tokens` tokens.
+	pub fn greedy(max_tokens: u32) -> Self {
+		Self { temperature_milli: 0, top_p: Perbill::one(), seed: 0, max_tokens }
+	}
+}
+
+/// A text generation on a registered base model, optionally through an adapter.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct GenerateSpec {
+	/// The base model, by the hash of its weights.
+	pub model: WeightsHash,
+	/// A LoRA adapter on that base, by its hash; `None` for the bare base model.
+	pub adapter: Option<AdapterHash>,
+	/// The prompt, UTF-8, given to the model as one user message of its chat template.
+	pub prompt: Vec<u8>,
+	/// Sampling.
+	pub sampling: Sampling,
+}
+
+/// Work an offchain worker can hand to the AI service. Later kinds (fine-tune, replay
+/// verification, attribution, generation checks) are added as new variants at the end, so the
+/// encoding of these stays the same.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum JobSpec {
+	/// Generate text.
+	Generate(GenerateSpec),
+}
+
+/// What a finished job produced.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum JobOutput {
+	/// A generation.
+	Generated {
+		/// The generated tokens.
+		tokens: Vec<u32>,
+		/// Their text, UTF-8.
+		text: Vec<u8>,
+		/// Tokens the prompt took.
+		prompt_tokens: u32,
+		/// Commitment to the result: `blake2_256((model, adapter, prompt, sampling, tokens))`
+		/// SCALE-encoded, which any node can recompute from the pieces.
+		commitment: [u8; 32],
+	},
+}
+
+/// Where a job stands.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum JobStatus {
+	/// Waiting for a worker thread.
+	Queued,
+	/// Being computed; `progress` of the work is done.
+	Running {
+		/// Fraction done.
+		progress: Perbill,
+	},
+	/// Finished; the ticket is forgotten once this has been returned.
+	Done(JobOutput),
+	/// Failed; the ticket is forgotten once this has been returned.
+	Failed(AiError),
+}
+
+/// The AI service at a glance.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct EngineStatus {
+	/// Base models loaded and ready, by weights hash, sorted.
+	pub models: Vec<WeightsHash>,
+	/// Jobs waiting.
+	pub queued: u32,
+	/// Jobs being computed.
+	pub running: u32,
+	/// Worker threads.
+	pub threads: u32,
+}
+
+/// The commitment of a generation (see [`JobOutput::Generated`]).
+pub fn generation_commitment(spec: &GenerateSpec, tokens: &[u32]) -> [u8; 32] {
+	let mut bytes = spec.encode();
+	tokens.encode_to(&mut bytes);
+	sp_crypto_hashing::blake2_256(&bytes)
+}
