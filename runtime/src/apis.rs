@@ -27,6 +27,27 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 	Executive,
 	EthExtraImpl,
 
+	impl pallet_models_runtime_api::ModelsApi<Block, BlockNumber, pallet_models::AdapterOf<Runtime>, AuraId> for Runtime {
+		fn base_models() -> Vec<pallet_models::BaseModelView<BlockNumber>> {
+			crate::Models::base_models()
+		}
+
+		fn base_model(id: pallet_models::ModelId) -> Option<pallet_models::BaseModelView<BlockNumber>> {
+			crate::Models::base_model(id)
+		}
+
+		fn adapter(hash: pallet_models::AdapterHash) -> Option<pallet_models::AdapterOf<Runtime>> {
+			crate::Models::adapter(hash)
+		}
+
+		fn servers() -> Vec<(AuraId, Vec<pallet_models::ModelId>, BlockNumber)> {
+			crate::Models::servers()
+				.into_iter()
+				.map(|(k, s)| (k, s.models.into_inner(), s.block))
+				.collect()
+		}
+	}
+
 	impl pallet_tokenomics_runtime_api::TokenomicsApi<Block, Balance> for Runtime {
 		fn parameters() -> pallet_tokenomics::Parameters<Balance> {
 			crate::Tokenomics::parameters()

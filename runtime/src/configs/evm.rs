@@ -55,6 +55,7 @@ impl pallet_revive::Config for Runtime {
 	/// The datanets (0x…044E0000) and tokenomics (0x…07050000) precompiles (`crate::precompiles`).
 	type Precompiles = (
 		crate::precompiles::DatanetsPrecompile<Runtime>,
+		crate::precompiles::ModelsPrecompile<Runtime>,
 		crate::precompiles::TokenomicsPrecompile<Runtime>,
 	);
 	type FindAuthor = <Runtime as pallet_authorship::Config>::FindAuthor;

@@ -36,6 +36,9 @@ use polkadot_sdk::{
 pub type EconomicParametersOrigin =
 	EitherOfDiverse<EnsureRoot<AccountId>, origins::EconomicParameters>;
 
+/// Root or a referendum on the model-registrar track: who may register and retire base models.
+pub type ModelRegistrarOrigin = EitherOfDiverse<EnsureRoot<AccountId>, origins::ModelRegistrar>;
+
 impl origins::Config for Runtime {}
 
 parameter_types! {

@@ -1,4 +1,5 @@
-//! OpenLedger's own pallets: datanets and tokenomics.
+//! OpenLedger's own pallets: datanets, tokenomics and the model registry (with the
+//! offchain-transaction plumbing its serving announcements use).
 
 use super::*;
 
@@ -51,4 +52,66 @@ impl pallet_tokenomics::Config for Runtime {
 	type ContributionSlash = ContributionSlash;
 	type MaxSupply = MaxSupply;
 	type WeightInfo = pallet_tokenomics::weights::SubstrateWeight<Runtime>;
+}
+
+/// Whether an Aura key is one of the current block authors' (the validators').
+pub struct IsAuraAuthority;
+impl polkadot_sdk::frame_support::traits::Contains<AuraId> for IsAuraAuthority {
+	fn contains(key: &AuraId) -> bool {
+		pallet_aura::Authorities::<Runtime>::get().contains(key)
+	}
+}
+
+impl pallet_models::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	/// Root or the model-registrar track.
+	type RegistrarOrigin = super::governance::ModelRegistrarOrigin;
+	/// Validators sign serving announcements with their Aura session key.
+	type AuthorityId = AuraId;
+	type IsAuthority = IsAuraAuthority;
+	/// Every 10 minutes (100 blocks of 6 s); a `--dev` chain's one-second blocks make it
+	/// every 100 seconds.
+	type AnnouncePeriod = ConstU32<100>;
+	type UnsignedPriority = ConstU64<{ 1 << 20 }>;
+	type MaxBaseModels = ConstU32<16>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxSpdxLen = ConstU32<64>;
+	type MaxContextLength = ConstU32<{ 1 << 20 }>;
+	type MaxLineageDatanets = ConstU32<16>;
+	type WeightInfo = pallet_models::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ModelsBenchmarkHelper;
+}
+
+/// Makes a fresh Aura key the only authority, for the models benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ModelsBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_models::BenchmarkHelper<AuraId> for ModelsBenchmarkHelper {
+	fn authority() -> AuraId {
+		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
+		let key = AuraId::generate_pair(None);
+		let keys = polkadot_sdk::sp_runtime::BoundedVec::truncate_from(alloc::vec![key.clone()]);
+		pallet_aura::Authorities::<Runtime>::put(keys);
+		key
+	}
+}
+
+impl<C> polkadot_sdk::frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = crate::UncheckedExtrinsic;
+}
+
+/// Offchain workers' unsigned transactions (serving announcements).
+impl<C> polkadot_sdk::frame_system::offchain::CreateBare<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> crate::UncheckedExtrinsic {
+		polkadot_sdk::sp_runtime::generic::UncheckedExtrinsic::new_bare(call).into()
+	}
 }

@@ -27,6 +27,8 @@ pub mod pallet_custom_origins {
 		Treasurer,
 		/// Changes the economic parameters: the fee split, reward release, contribution slash.
 		EconomicParameters,
+		/// Registers and retires the base models nodes load (`pallet_models`).
+		ModelRegistrar,
 	}
 
 	/// Whether this chain runs the short development tracks (blocks, not days): set at genesis by
@@ -79,5 +81,6 @@ pub mod pallet_custom_origins {
 
 	ensure_origin!(WhitelistedCaller, WhitelistedCaller, (), ());
 	ensure_origin!(EconomicParameters, EconomicParameters, (), ());
+	ensure_origin!(ModelRegistrar, ModelRegistrar, (), ());
 	ensure_origin!(Treasurer, Treasurer, Balance, TREASURER_MAX_SPEND);
 }

@@ -23,6 +23,8 @@ pub mod id {
 	pub const TREASURER: u16 = 2;
 	/// The economic parameters (tokenomics, datanets slash share).
 	pub const ECONOMIC_PARAMETERS: u16 = 3;
+	/// The model registry: base models validators are to load.
+	pub const MODEL_REGISTRAR: u16 = 4;
 }
 
 #[allow(
@@ -77,7 +79,7 @@ const fn track(
 }
 
 /// Production tracks: `[prepare, decision, confirm, min enactment]` periods.
-static PRODUCTION: [Track<u16, Balance, BlockNumber>; 4] = [
+static PRODUCTION: [Track<u16, Balance, BlockNumber>; 5] = [
 	track(
 		id::ROOT,
 		"root",
@@ -114,11 +116,22 @@ static PRODUCTION: [Track<u16, Balance, BlockNumber>; 4] = [
 		linear(50, 100),
 		linear(0, 25),
 	),
+	// A new base model makes every validator fetch and load a file, and a retirement stops
+	// paid work on it: a technical decision, below Root, with time for validators to prepare.
+	track(
+		id::MODEL_REGISTRAR,
+		"model_registrar",
+		10,
+		10_000 * OPEN,
+		[2 * HOURS, 14 * DAYS, DAYS, 2 * DAYS],
+		linear(50, 100),
+		linear(0, 25),
+	),
 ];
 
 /// Development tracks: the same tracks, periods in blocks (one-second blocks on `--dev`),
 /// approval above 50 %, any support.
-static FAST: [Track<u16, Balance, BlockNumber>; 4] = [
+static FAST: [Track<u16, Balance, BlockNumber>; 5] = [
 	track(id::ROOT, "root", 1, 100 * OPEN, [2, 20, 2, 1], linear(50, 50), linear(0, 0)),
 	track(
 		id::WHITELISTED_CALLER,
@@ -133,6 +146,15 @@ static FAST: [Track<u16, Balance, BlockNumber>; 4] = [
 	track(
 		id::ECONOMIC_PARAMETERS,
 		"economic_parameters",
+		10,
+		10 * OPEN,
+		[2, 20, 2, 1],
+		linear(50, 50),
+		linear(0, 0),
+	),
+	track(
+		id::MODEL_REGISTRAR,
+		"model_registrar",
 		10,
 		10 * OPEN,
 		[2, 20, 2, 1],
@@ -162,6 +184,7 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for TracksInfo {
 			OriginCaller::Origins(origins::Origin::EconomicParameters) => {
 				Ok(id::ECONOMIC_PARAMETERS)
 			}
+			OriginCaller::Origins(origins::Origin::ModelRegistrar) => Ok(id::MODEL_REGISTRAR),
 			_ => Err(()),
 		}
 	}

@@ -2,6 +2,7 @@
 //!
 //! - [`datanets`] at `0x00000000000000000000000000000000044E0000`: read datanets, contributions
 //!   and commitments; contribute as the calling account;
+//! - [`models`] at `0x00000000000000000000000000000000040D0000`: the model registry, read-only;
 //! - [`tokenomics`] at `0x0000000000000000000000000000000007050000`: the economic parameters,
 //!   read-only.
 //!
@@ -10,9 +11,11 @@
 //! weight. SCALE enums cross the ABI as their one-byte codes (`DataKind::try_from(u8)`, `code()`).
 
 pub mod datanets;
+pub mod models;
 pub mod tokenomics;
 
 pub use datanets::DatanetsPrecompile;
+pub use models::ModelsPrecompile;
 pub use tokenomics::TokenomicsPrecompile;
 
 use crate::{AccountId, Runtime};
