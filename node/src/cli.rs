@@ -12,6 +12,56 @@ pub enum Sealing {
 	Instant,
 }
 
+/// Whether the node runs its AI service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+	/// Run it.
+	On,
+	/// Do not: the runtime's AI host functions answer "unavailable" and pallets skip AI work.
+	Off,
+}
+
+/// Options of the AI service and its OpenAI-compatible endpoint.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AiParams {
+	/// Run the AI service: load the chain's registered base models found in `--models-dir`,
+	/// answer offchain workers' AI host functions, serve the OpenAI-compatible endpoint.
+	#[arg(long = "ai", value_enum, default_value_t = Switch::On)]
+	pub ai: Switch,
+
+	/// Where base model files (GGUF) are looked for; a file is loaded only if its SHA-256 is a
+	/// registered, active base model's. Default: `$OPENLEDGER_MODELS`, else
+	/// `~/.cache/openledger/models`.
+	#[arg(long, value_name = "DIR")]
+	pub models_dir: Option<std::path::PathBuf>,
+
+	/// Threads for AI work (engine kernels and job workers). Default: all CPU cores.
+	#[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+	pub ai_threads: Option<u32>,
+
+	/// Memory budget of each model's adapter cache, in MiB.
+	#[arg(long, value_name = "MIB", default_value_t = 2048, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+	pub ai_cache_mib: u32,
+
+	/// Port of the OpenAI-compatible HTTP endpoint. On by default (8000) with `--dev`; off
+	/// elsewhere unless given.
+	#[arg(long, value_name = "PORT")]
+	pub ai_http_port: Option<u16>,
+
+	/// Address the endpoint binds to. Default 127.0.0.1: set 0.0.0.0 to serve other machines.
+	#[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+	pub ai_http_addr: std::net::IpAddr,
+
+	/// Origins the endpoint allows for browser requests (CORS), comma-separated, or `*`.
+	/// Default: `*` with `--dev`, none elsewhere.
+	#[arg(long, value_name = "ORIGINS", value_delimiter = ',')]
+	pub ai_http_cors: Option<Vec<String>>,
+
+	/// Most requests the endpoint serves at once; more are answered 503.
+	#[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+	pub ai_http_max_requests: u32,
+}
+
 /// Options of the default command (running a node).
 #[derive(Debug, clap::Parser)]
 pub struct NodeCmd {
@@ -28,6 +78,9 @@ pub struct NodeCmd {
 	/// when no transaction arrives).
 	#[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
 	pub dev_block_time: u64,
+
+	#[clap(flatten)]
+	pub ai: AiParams,
 }
 
 /// The `openledger-node` command line.

@@ -64,7 +64,12 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::Revert(cmd)) => default_to_paritydb(&mut cmd.database_params),
 		Some(Subcommand::ChainInfo(cmd)) => default_to_paritydb(&mut cmd.database_params),
 		Some(_) => {}
-		None => default_to_paritydb(&mut cli.node.run.import_params.database_params),
+		None => {
+			default_to_paritydb(&mut cli.node.run.import_params.database_params);
+			if cli.node.run.shared_params.is_dev() {
+				quiet_dev_console(&mut cli.node.run.shared_params.log);
+			}
+		}
 	}
 
 	match &cli.subcommand {
@@ -143,10 +148,20 @@ pub fn run() -> sc_cli::Result<()> {
 				// Contribution and model bytes reach every node through offchain indexing
 				// (`docs/architecture.md`, "Data and model bytes"), so it is always on.
 				config.offchain_worker.indexing_enabled = true;
-				service::new_full(config, production).map_err(sc_cli::Error::Service)
+				service::new_full(config, production, &cli.node.ai).map_err(sc_cli::Error::Service)
 			})
 		}
 	}
+}
+
+/// A `--dev` chain seals a block every second, and three info lines per block ("Prepared
+/// block…", "Consensus with no RPC sender success…", "Imported #…") would scroll the start-up
+/// banner and real warnings away in seconds. Those targets drop to `warn` (the dev status
+/// task prints one line every few seconds instead); the user's own `-l` directives come after
+/// these and win.
+fn quiet_dev_console(log: &mut Vec<String>) {
+	let quiet = ["sc_basic_authorship=warn", "sc_consensus_manual_seal=warn", "substrate=warn"];
+	log.splice(0..0, quiet.iter().map(|d| d.to_string()));
 }
 
 /// `benchmark pallet` (weights of the runtime's pallets, measured in the runtime's Wasm) and
@@ -163,7 +178,11 @@ fn benchmark(
 	match cmd {
 		BenchmarkCmd::Pallet(cmd) => {
 			let chain = cmd.shared_params.chain.as_ref().map(|id| cli.load_spec(id)).transpose()?;
-			cmd.run_with_spec::<HashingFor<openledger_runtime::opaque::Block>, ()>(chain)
+			// The runtime imports the AI host functions; the benchmark executor must offer them.
+			cmd.run_with_spec::<
+				HashingFor<openledger_runtime::opaque::Block>,
+				openledger_ai_primitives::HostFunctions,
+			>(chain)
 		}
 		BenchmarkCmd::Machine(cmd) => {
 			let runner = cli.create_runner(cmd)?;

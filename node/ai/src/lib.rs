@@ -2,7 +2,7 @@
 //!
 //! The node-side engine that ModelFactory, OpenLoRA and Proof of Attribution run on. It has no
 //! chain dependencies (it shares only the plain protocol types of `openledger-primitives`); the
-//! node does not call it yet — the AI service that will is the next step (`docs/architecture.md`).
+//! node reaches it through its AI service, `openledger-ai-service` (`docs/architecture.md`).
 //!
 //! - [`model`]: a llama-family decoder (the embedded default is SmolLM2-135M-Instruct Q4_1),
 //!   batched across sequences and LoRA adapters; [`loader`] reads it from GGUF files or

@@ -80,4 +80,29 @@ pub(super) fn start_manual_seal(
 		None,
 		manual_seal::run_manual_seal(params),
 	);
+	task_manager.spawn_handle().spawn(
+		"dev-status",
+		None,
+		status(client.clone(), transaction_pool.clone()),
+	);
+}
+
+/// One status line every ten seconds, in place of the per-block lines `--dev` keeps at `warn`.
+async fn status(client: Arc<FullClient>, pool: Arc<TransactionPool>) {
+	use polkadot_sdk::{
+		sc_transaction_pool_api::TransactionPool as _, sp_blockchain::HeaderBackend,
+	};
+	loop {
+		futures_timer::Delay::new(Duration::from_secs(10)).await;
+		let info = client.info();
+		let txs = pool.status();
+		log::info!(
+			target: "openledger",
+			"⛓  best #{}, finalized #{}, transactions: {} ready, {} waiting",
+			info.best_number,
+			info.finalized_number,
+			txs.ready,
+			txs.future,
+		);
+	}
 }

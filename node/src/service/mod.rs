@@ -5,8 +5,10 @@
 //!   ([`new_partial`]), the network, RPC and the choice of block production ([`new_full`]);
 //! - [`consensus`]: Aura authoring and the GRANDPA voter;
 //! - [`dev`]: the `--dev` manual-seal loop;
-//! - [`offchain`]: the offchain workers and the extensions handed to them.
+//! - [`offchain`]: the offchain workers and the extensions handed to them;
+//! - [`ai`]: the AI service (models, jobs, the OpenAI-compatible endpoint).
 
+mod ai;
 mod consensus;
 mod dev;
 mod offchain;
@@ -26,10 +28,12 @@ use polkadot_sdk::{
 use sc_consensus_aura::ImportQueueParams;
 use sc_service::PartialComponents;
 
-use crate::cli::Sealing;
+use crate::cli::{AiParams, Sealing};
 
-/// Host functions the runtime may call: the standard Substrate set.
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+/// Host functions the runtime may call: the standard Substrate set and OpenLedger's AI
+/// functions (answered by the AI service in offchain workers, "unavailable" elsewhere). Every
+/// executor of this runtime must register both, or it will not instantiate.
+pub type HostFunctions = (sp_io::SubstrateHostFunctions, openledger_ai_primitives::HostFunctions);
 
 pub(crate) type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
@@ -150,6 +154,7 @@ pub enum BlockProduction {
 pub fn new_full(
 	config: Configuration,
 	production: BlockProduction,
+	ai_params: &AiParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -210,6 +215,8 @@ pub fn new_full(
 			gap_sync_body_policy: None,
 		})?;
 
+	let ai_service = ai::start(ai_params, &config, is_dev, &client, &task_manager)?;
+
 	if config.offchain_worker.enabled {
 		offchain::start(
 			&config,
@@ -219,6 +226,7 @@ pub fn new_full(
 			&transaction_pool,
 			&network,
 			&task_manager,
+			ai_service.as_ref().map(|s| s.backend()),
 		)?;
 	}
 

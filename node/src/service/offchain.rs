@@ -1,6 +1,7 @@
 //! Offchain workers: run by the runtime after each imported block, with this node's keystore,
-//! offchain database and transaction pool. Extensions the runtime's host functions need (the AI
-//! engine, later) are handed to them here, in `custom_extensions`.
+//! offchain database and transaction pool. The AI service reaches them here, as the `AiExt`
+//! extension behind the runtime's AI host functions (`openledger-ai-primitives`); without it
+//! those functions answer "unavailable".
 
 use std::sync::Arc;
 
@@ -14,8 +15,10 @@ use polkadot_sdk::{
 };
 
 use super::{FullBackend, FullClient, TransactionPool};
+use openledger_ai_primitives::AiBackend;
 
-/// Starts the offchain workers.
+/// Starts the offchain workers, with the AI service's backend if it runs.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn start(
 	config: &Configuration,
 	client: &Arc<FullClient>,
@@ -24,6 +27,7 @@ pub(super) fn start(
 	transaction_pool: &Arc<TransactionPool>,
 	network: &Arc<dyn NetworkService>,
 	task_manager: &TaskManager,
+	ai: Option<Arc<dyn AiBackend>>,
 ) -> Result<(), ServiceError> {
 	let offchain_workers = sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 		runtime_api_provider: client.clone(),
@@ -33,7 +37,7 @@ pub(super) fn start(
 		transaction_pool: Some(OffchainTransactionPoolFactory::new(transaction_pool.clone())),
 		network_provider: Arc::new(network.clone()),
 		enable_http_requests: true,
-		custom_extensions: |_| vec![],
+		custom_extensions: move |_| openledger_ai_primitives::offchain_extensions(ai.as_ref()),
 	})?;
 	task_manager.spawn_handle().spawn(
 		"offchain-workers-runner",

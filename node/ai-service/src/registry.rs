@@ -1,0 +1,256 @@
+//! The base models the chain registers that this node holds: found in the models directory by
+//! the SHA-256 of their files, loaded once, each with its own OpenLoRA engine.
+
+use std::{
+	collections::{BTreeMap, HashMap},
+	path::{Path, PathBuf},
+	sync::{Arc, Mutex, RwLock},
+	time::SystemTime,
+};
+
+use openledger_ai::{
+	serve::{AdapterStore, Engine, ServeConfig},
+	Model,
+};
+use openledger_ai_primitives::WeightsHash;
+use openledger_primitives::ModelId;
+
+use crate::error::{Error, Result};
+
+/// An active base model as the chain registers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainModel {
+	/// On-chain id.
+	pub id: ModelId,
+	/// SHA-256 of the weights file.
+	pub weights_hash: WeightsHash,
+	/// Registered name.
+	pub name: String,
+	/// Registered context window.
+	pub context_length: u32,
+}
+
+/// A loaded base model and its engine.
+pub struct LoadedModel {
+	/// What the chain says about it.
+	pub chain: ChainModel,
+	/// A readable alias accepted wherever the id is: the name in lower case, runs of other
+	/// characters turned into `-` (`SmolLM2-135M-Instruct Q4_1` → `smollm2-135m-instruct-q4-1`).
+	pub alias: String,
+	/// The file it was loaded from.
+	pub path: PathBuf,
+	/// The model (weights and tokenizer).
+	pub model: Arc<Model>,
+	/// Its OpenLoRA engine: every request on this base goes through it, so concurrent
+	/// requests share its cross-adapter batches.
+	pub engine: Engine,
+}
+
+impl LoadedModel {
+	/// The usable context window: the smaller of the registered and the file's.
+	pub fn context_length(&self) -> usize {
+		(self.chain.context_length as usize).min(self.model.config.max_position_embeddings)
+	}
+}
+
+/// The alias of a model name.
+pub fn alias(name: &str) -> String {
+	let mut out = String::new();
+	for c in name.chars() {
+		if c.is_ascii_alphanumeric() {
+			out.push(c.to_ascii_lowercase());
+		} else if !out.ends_with('-') && !out.is_empty() {
+			out.push('-');
+		}
+	}
+	while out.ends_with('-') {
+		out.pop();
+	}
+	out
+}
+
+/// What a [`Registry::sync`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+	/// Models loaded by this sync.
+	pub loaded: Vec<ModelId>,
+	/// Models dropped (retired on chain).
+	pub dropped: Vec<ModelId>,
+	/// Registered models with no matching file in the models directory.
+	pub missing: Vec<ModelId>,
+	/// Files that matched a registered hash but failed to load, with why.
+	pub failed: Vec<(PathBuf, String)>,
+}
+
+type FileStamp = (u64, Option<SystemTime>);
+
+/// The models directory and the models loaded from it.
+pub struct Registry {
+	dir: PathBuf,
+	serve: ServeConfig,
+	adapters: AdapterStore,
+	/// SHA-256 of each file seen, keyed by path and checked again when its size or mtime moves.
+	hashes: Mutex<HashMap<PathBuf, (FileStamp, WeightsHash)>>,
+	loaded: RwLock<BTreeMap<ModelId, Arc<LoadedModel>>>,
+}
+
+impl Registry {
+	/// A registry over `dir` (created if missing); adapters live in `adapters`.
+	pub fn new(dir: &Path, adapters: &Path, serve: ServeConfig) -> Result<Self> {
+		std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.into(), source: e })?;
+		Ok(Self {
+			dir: dir.to_path_buf(),
+			serve,
+			adapters: AdapterStore::open(adapters)?,
+			hashes: Mutex::new(HashMap::new()),
+			loaded: RwLock::new(BTreeMap::new()),
+		})
+	}
+
+	/// The models directory.
+	pub fn dir(&self) -> &Path {
+		&self.dir
+	}
+
+	/// The adapter store.
+	pub fn adapters(&self) -> &AdapterStore {
+		&self.adapters
+	}
+
+	/// Brings the loaded set in line with the chain's active base models: loads every
+	/// registered model whose file is in the directory (hash checked), drops the ones no longer
+	/// registered. Blocking (hashing and loading take seconds): call it off the async executor.
+	pub fn sync(&self, chain: &[ChainModel]) -> Result<SyncReport> {
+		let mut report = SyncReport::default();
+		let wanted: BTreeMap<ModelId, &ChainModel> = chain.iter().map(|m| (m.id, m)).collect();
+		{
+			let mut loaded = self.loaded.write().unwrap_or_else(|e| e.into_inner());
+			let stale: Vec<ModelId> = loaded
+				.iter()
+				.filter(|(id, m)| wanted.get(id).is_none_or(|c| **c != m.chain))
+				.map(|(id, _)| *id)
+				.collect();
+			for id in stale {
+				loaded.remove(&id);
+				report.dropped.push(id);
+			}
+		}
+		let missing: Vec<&ChainModel> = {
+			let loaded = self.loaded.read().unwrap_or_else(|e| e.into_inner());
+			wanted.values().filter(|m| !loaded.contains_key(&m.id)).copied().collect()
+		};
+		if missing.is_empty() {
+			return Ok(report);
+		}
+		let files = self.hash_files()?;
+		for m in missing {
+			let Some(path) = files.get(&m.weights_hash) else {
+				report.missing.push(m.id);
+				continue;
+			};
+			match Model::load_gguf(path, &candle_core::Device::Cpu) {
+				Ok(model) => {
+					let model = Arc::new(model);
+					let engine =
+						Engine::start(model.clone(), self.adapters.clone(), self.serve.clone());
+					let entry = LoadedModel {
+						alias: alias(&m.name),
+						chain: m.clone(),
+						path: path.clone(),
+						model,
+						engine,
+					};
+					self.loaded
+						.write()
+						.unwrap_or_else(|e| e.into_inner())
+						.insert(m.id, Arc::new(entry));
+					report.loaded.push(m.id);
+				}
+				Err(e) => report.failed.push((path.clone(), e.to_string())),
+			}
+		}
+		Ok(report)
+	}
+
+	/// SHA-256 → path of every `*.gguf` file in the directory (each file hashed once per
+	/// size and mtime).
+	fn hash_files(&self) -> Result<HashMap<WeightsHash, PathBuf>> {
+		let io = |e| Error::Io { path: self.dir.clone(), source: e };
+		let mut out = HashMap::new();
+		let mut hashes = self.hashes.lock().unwrap_or_else(|e| e.into_inner());
+		for entry in std::fs::read_dir(&self.dir).map_err(io)? {
+			let path = entry.map_err(io)?.path();
+			if path.extension().and_then(|e| e.to_str()) != Some("gguf") {
+				continue;
+			}
+			let Ok(meta) = std::fs::metadata(&path) else { continue };
+			if !meta.is_file() {
+				continue;
+			}
+			let stamp = (meta.len(), meta.modified().ok());
+			let hash = match hashes.get(&path) {
+				Some((s, h)) if *s == stamp => *h,
+				_ => {
+					let (hex, _) = openledger_ai::loader::gguf::file_sha256(&path)?;
+					let Some(h) = parse_hash(&hex) else { continue };
+					hashes.insert(path.clone(), (stamp, h));
+					h
+				}
+			};
+			out.insert(hash, path);
+		}
+		Ok(out)
+	}
+
+	/// A loaded model by on-chain id (decimal) or alias.
+	pub fn find(&self, name: &str) -> Option<Arc<LoadedModel>> {
+		let loaded = self.loaded.read().unwrap_or_else(|e| e.into_inner());
+		if let Ok(id) = name.parse::<ModelId>() {
+			return loaded.get(&id).cloned();
+		}
+		loaded.values().find(|m| m.alias == name).cloned()
+	}
+
+	/// A loaded model by weights hash.
+	pub fn by_hash(&self, hash: &WeightsHash) -> Option<Arc<LoadedModel>> {
+		let loaded = self.loaded.read().unwrap_or_else(|e| e.into_inner());
+		loaded.values().find(|m| m.chain.weights_hash == *hash).cloned()
+	}
+
+	/// Every loaded model, by id.
+	pub fn list(&self) -> Vec<Arc<LoadedModel>> {
+		self.loaded.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
+	}
+}
+
+/// A 32-byte hash from 64 hex digits.
+pub fn parse_hash(hex: &str) -> Option<[u8; 32]> {
+	let hex = hex.strip_prefix("0x").unwrap_or(hex);
+	if hex.len() != 64 {
+		return None;
+	}
+	let mut out = [0u8; 32];
+	for (i, byte) in out.iter_mut().enumerate() {
+		*byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+	}
+	Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn aliases_are_readable() {
+		assert_eq!(alias("SmolLM2-135M-Instruct Q4_1"), "smollm2-135m-instruct-q4-1");
+		assert_eq!(alias("  A  b!"), "a-b");
+	}
+
+	#[test]
+	fn hashes_parse_from_hex() {
+		let h = parse_hash(openledger_ai::DEFAULT_MODEL_SHA256);
+		assert_eq!(h.map(|h| h[0]), Some(0xb1));
+		assert_eq!(parse_hash("0x12"), None);
+		assert_eq!(parse_hash(&"zz".repeat(32)), None);
+	}
+}
