@@ -38,7 +38,9 @@ setup() {
 	have_libclang || need+=(libclang-dev)
 	command -v ld.lld >/dev/null || need+=(lld)
 	command -v cmake >/dev/null || need+=(cmake)
-	command -v node >/dev/null || need+=(nodejs npm)
+	command -v curl >/dev/null || need+=(curl)
+	command -v node >/dev/null || need+=(nodejs)
+	command -v npm >/dev/null || need+=(npm)
 	if [ ${#need[@]} -gt 0 ]; then
 		log "installing system packages: ${need[*]}"
 		as_root apt-get update -qq

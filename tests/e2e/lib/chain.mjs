@@ -32,7 +32,7 @@ async function rpc(url, method, params = []) {
   return res.json();
 }
 
-async function waitFor(what, fn, timeoutMs, proc) {
+export async function waitFor(what, fn, timeoutMs, proc) {
   const deadline = Date.now() + timeoutMs;
   let lastErr;
   while (Date.now() < deadline) {
@@ -52,7 +52,8 @@ async function waitFor(what, fn, timeoutMs, proc) {
 let portBase = 20000 + (process.pid % 2000) * 4;
 
 /**
- * Starts a dev chain. Returns { wsUrl, httpUrl, ethUrl, stop, logs }.
+ * Starts a dev chain. Returns { wsUrl, httpUrl, ethUrl, aiUrl (the OpenAI-compatible
+ * endpoint), stop, logs }.
  * `nodeArgs` are extra arguments for openledger-node.
  */
 export async function startDevChain({ nodeArgs = [] } = {}) {
@@ -62,6 +63,7 @@ export async function startDevChain({ nodeArgs = [] } = {}) {
   const rpcPort = portBase++;
   const ethPort = portBase++;
   const p2pPort = portBase++;
+  const aiPort = portBase++;
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openledger-e2e-'));
   const nodeLog = fs.openSync(path.join(logDir, 'node.log'), 'w');
   const ethLog = fs.openSync(path.join(logDir, 'eth-rpc.log'), 'w');
@@ -76,6 +78,7 @@ export async function startDevChain({ nodeArgs = [] } = {}) {
       '--no-telemetry',
       '--state-pruning', 'archive',
       '--blocks-pruning', 'archive',
+      '--ai-http-port', String(aiPort),
       ...nodeArgs,
     ],
     { stdio: ['ignore', nodeLog, nodeLog] },
@@ -130,6 +133,7 @@ export async function startDevChain({ nodeArgs = [] } = {}) {
     wsUrl: `ws://127.0.0.1:${rpcPort}`,
     httpUrl,
     ethUrl,
+    aiUrl: `http://127.0.0.1:${aiPort}/v1`,
     logDir,
     firstBlockMs,
     node,

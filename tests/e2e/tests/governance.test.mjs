@@ -43,6 +43,7 @@ describe('OpenGov', () => {
       [1, 'whitelisted_caller'],
       [2, 'treasurer'],
       [3, 'economic_parameters'],
+      [4, 'model_registrar'],
     ]);
     // The development chain runs the short tracks: periods in blocks.
     const economic = api.consts.referenda.tracks[3][1];
