@@ -238,11 +238,8 @@ impl Drop for InFlight {
 	}
 }
 
-fn parse_body<T: serde::de::DeserializeOwned>(
-	body: Result<Bytes, BytesRejection>,
-	max: usize,
-) -> Result<T, ApiError> {
-	let bytes = body.map_err(|r| {
+fn read_body(body: Result<Bytes, BytesRejection>, max: usize) -> Result<Bytes, ApiError> {
+	body.map_err(|r| {
 		if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
 			ApiError::new(
 				StatusCode::PAYLOAD_TOO_LARGE,
@@ -253,8 +250,11 @@ fn parse_body<T: serde::de::DeserializeOwned>(
 		} else {
 			ApiError::invalid("body", format!("cannot read the request body: {r}"))
 		}
-	})?;
-	serde_json::from_slice(&bytes).map_err(|e| {
+	})
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+	serde_json::from_slice(bytes).map_err(|e| {
 		ApiError::invalid(
 			"body",
 			format!("the request body is not valid JSON for this endpoint: {e}"),
@@ -385,10 +385,12 @@ fn chat_prompt(model: &LoadedModel, req: &ChatRequest) -> Result<String, ApiErro
 
 async fn chat(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
 	let result: Result<Response, ApiError> = async {
-		let req: ChatRequest = parse_body(body, s.config.max_body_bytes)?;
-		let model = find_model(&s, &req.sampling.model)?;
+		let bytes = read_body(body, s.config.max_body_bytes)?;
+		let sampling: openai::Sampling = parse_body(&bytes)?;
+		let req: ChatRequest = parse_body(&bytes)?;
+		let model = find_model(&s, &sampling.model)?;
 		let text = chat_prompt(&model, &req)?;
-		let job = prepare(&s, &req.sampling, &text)?;
+		let job = prepare(&s, &sampling, &text)?;
 		run(&s, job, Kind::Chat).await
 	}
 	.await;
@@ -397,7 +399,9 @@ async fn chat(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> R
 
 async fn completion(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
 	let result: Result<Response, ApiError> = async {
-		let req: CompletionRequest = parse_body(body, s.config.max_body_bytes)?;
+		let bytes = read_body(body, s.config.max_body_bytes)?;
+		let sampling: openai::Sampling = parse_body(&bytes)?;
+		let req: CompletionRequest = parse_body(&bytes)?;
 		let text = match &req.prompt {
 			Prompt::Text(t) => t.clone(),
 			Prompt::Batch(v) if v.len() == 1 => v.first().cloned().unwrap_or_default(),
@@ -405,7 +409,7 @@ async fn completion(State(s): State<Shared>, body: Result<Bytes, BytesRejection>
 				return Err(ApiError::invalid("prompt", "give exactly one prompt per request"))
 			}
 		};
-		let job = prepare(&s, &req.sampling, &text)?;
+		let job = prepare(&s, &sampling, &text)?;
 		run(&s, job, Kind::Completion).await
 	}
 	.await;
@@ -636,11 +640,27 @@ async fn run(s: &Shared, job: Job, kind: Kind) -> Result<Response, ApiError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
 	use super::*;
 
 	fn filter(stops: &[&str]) -> StopFilter {
 		StopFilter { stops: stops.iter().map(|s| s.to_string()).collect(), pending: String::new() }
+	}
+
+	#[test]
+	fn request_bodies_parse_with_floats_and_unknown_fields() {
+		let body = br#"{"model":"0","messages":[{"role":"user","content":"hi"}],"temperature":0.9,"top_p":0.5,"max_tokens":3,"stop":"x","seed":7,"user":"someone"}"#;
+		let s: openai::Sampling = parse_body(body).expect("sampling fields");
+		assert_eq!(
+			(s.temperature, s.top_p, s.max_tokens, s.seed),
+			(Some(0.9), Some(0.5), Some(3), Some(7))
+		);
+		let c: ChatRequest = parse_body(body).expect("chat fields");
+		assert_eq!(c.messages.len(), 1);
+		let e = parse_body::<openai::Sampling>(br#"{"model":"0","temperature":"hot"}"#)
+			.expect_err("a string temperature");
+		assert_eq!(e.code, Some("invalid_json"));
 	}
 
 	#[test]

@@ -85,14 +85,13 @@ pub struct Sampling {
 	pub n: Option<i64>,
 }
 
-/// `POST /v1/chat/completions`.
+/// `POST /v1/chat/completions`, its own fields (the body is read twice: once as this, once as
+/// [`Sampling`]; `#[serde(flatten)]` would buffer numbers through serde's `Content`, which
+/// fails on floats when serde_json's `arbitrary_precision` is on in the dependency tree).
 #[derive(Debug, Deserialize)]
 pub struct ChatRequest {
 	/// The conversation.
 	pub messages: Vec<Message>,
-	/// Sampling.
-	#[serde(flatten)]
-	pub sampling: Sampling,
 }
 
 /// `prompt` of a completion: a string, or an array holding one string.
@@ -105,14 +104,11 @@ pub enum Prompt {
 	Batch(Vec<String>),
 }
 
-/// `POST /v1/completions`.
+/// `POST /v1/completions`, its own fields (read like [`ChatRequest`]).
 #[derive(Debug, Deserialize)]
 pub struct CompletionRequest {
 	/// The prompt, used as raw text (no chat template).
 	pub prompt: Prompt,
-	/// Sampling.
-	#[serde(flatten)]
-	pub sampling: Sampling,
 }
 
 /// Token counts of a request.
