@@ -1,7 +1,7 @@
 //! # OpenLedger AI service
 //!
 //! The one place in the node that sees both worlds: it implements the runtime's
-//! [`AiBackend`](openledger_ai_primitives::AiBackend) over the candle engine of `openledger-ai`.
+//! [`AiBackend`] over the candle engine of `openledger-ai`.
 //!
 //! - [`registry`]: the base models the chain registers that this node has in its models
 //!   directory, found by SHA-256 and loaded once, each with its OpenLoRA `Engine` (whose adapter

@@ -63,11 +63,12 @@ pub trait BenchmarkHelper<AuthorityId> {
 pub const LOG_TARGET: &str = "runtime::models";
 
 // The pallet macros generate `expect`s with "qed" proofs; this module holds only declarations
-// and thin calls, so the allowance covers macro code. `ValidateUnsigned` is deprecated upstream
+// and thin calls, so the allowance covers macro code (which also binds a unit value in the
+// `validate_unsigned` expansion). `ValidateUnsigned` is deprecated upstream
 // (removal after April 2027) in favour of `#[pallet::authorize]` with `frame_system::AuthorizeCall`
 // in the runtime's transaction extensions; moving to it changes the extrinsic format, which is
 // planned with the other pre-mainnet format changes (docs/architecture.md).
-#[allow(clippy::expect_used, deprecated)]
+#[allow(clippy::expect_used, clippy::let_unit_value, deprecated)]
 #[frame::pallet]
 pub mod pallet {
 	use super::*;

@@ -22,7 +22,7 @@ impl<T: Config> Pallet<T> {
 	/// (`Unavailable`).
 	pub(crate) fn offchain_announce(now: BlockNumberFor<T>) {
 		let keys: Vec<T::AuthorityId> =
-			T::AuthorityId::all().into_iter().filter(|k| T::IsAuthority::contains(k)).collect();
+			T::AuthorityId::all().into_iter().filter(T::IsAuthority::contains).collect();
 		if keys.is_empty() {
 			return;
 		}

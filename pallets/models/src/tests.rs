@@ -1,8 +1,14 @@
 //! Tests by topic: registration, retirement, serving announcements (the call, the pool's
 //! validation and the offchain worker with and without the AI service).
 
-// The pool's validation is `ValidateUnsigned` (deprecated upstream; see lib.rs).
-#![allow(deprecated)]
+// The pool's validation is `ValidateUnsigned` (deprecated upstream; see lib.rs). Tests may
+// panic on what they assert.
+#![allow(
+	deprecated,
+	clippy::expect_used,
+	clippy::arithmetic_side_effects,
+	clippy::indexing_slicing
+)]
 
 use crate::{mock::*, *};
 use codec::{Decode, Encode};

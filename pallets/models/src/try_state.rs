@@ -42,7 +42,7 @@ impl<T: Config> Pallet<T> {
 				"a serving record is not sorted"
 			);
 			ensure!(
-				s.models.iter().all(|id| BaseModels::<T>::contains_key(id)),
+				s.models.iter().all(BaseModels::<T>::contains_key),
 				"a serving record names an unknown model"
 			);
 		}
