@@ -273,8 +273,12 @@ struct Job {
 	include_usage: bool,
 }
 
-fn prepare(s: &Http, sampling: &openai::Sampling, text: &str) -> Result<Job, ApiError> {
-	let model = find_model(s, &sampling.model)?;
+fn prepare(
+	s: &Http,
+	model: Arc<LoadedModel>,
+	sampling: &openai::Sampling,
+	text: &str,
+) -> Result<Job, ApiError> {
 	if let Some(n) = sampling.n {
 		if n != 1 {
 			return Err(ApiError::invalid("n", "only n = 1 is supported"));
@@ -390,7 +394,7 @@ async fn chat(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> R
 		let req: ChatRequest = parse_body(&bytes)?;
 		let model = find_model(&s, &sampling.model)?;
 		let text = chat_prompt(&model, &req)?;
-		let job = prepare(&s, &sampling, &text)?;
+		let job = prepare(&s, model, &sampling, &text)?;
 		run(&s, job, Kind::Chat).await
 	}
 	.await;
@@ -409,7 +413,8 @@ async fn completion(State(s): State<Shared>, body: Result<Bytes, BytesRejection>
 				return Err(ApiError::invalid("prompt", "give exactly one prompt per request"))
 			}
 		};
-		let job = prepare(&s, &sampling, &text)?;
+		let model = find_model(&s, &sampling.model)?;
+		let job = prepare(&s, model, &sampling, &text)?;
 		run(&s, job, Kind::Completion).await
 	}
 	.await;
