@@ -43,6 +43,11 @@ pub struct AiParams {
 	#[arg(long, value_name = "MIB", default_value_t = 2048, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
 	pub ai_cache_mib: u32,
 
+	/// Memory budget of each model's prompt-prefix cache (keys and values of earlier requests,
+	/// reused when a prompt starts the same way), in MiB; 0 turns it off.
+	#[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(0..=1_048_576))]
+	pub ai_prefix_cache_mib: u32,
+
 	/// Port of the OpenAI-compatible HTTP endpoint. On by default (8000) with `--dev`; off
 	/// elsewhere unless given.
 	#[arg(long, value_name = "PORT")]

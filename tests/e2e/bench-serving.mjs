@@ -1,7 +1,8 @@
 // Load generator of `scripts/bench serving`: C concurrent clients, each sending R streaming chat
 // completions one after another to an OpenAI-compatible endpoint; prints one JSON line with the
 // aggregate generated tokens per second (content chunks over wall time; both servers send one
-// chunk per token) and the time to first token, p50 and p95.
+// chunk per token) and the time to first token, p50 and p95. A request that fails is counted in
+// `errors` with its first message, and the run goes on.
 //   node bench-serving.mjs <base url> <model> <concurrency> <requests per client> <max tokens>
 const [base, model, concurrency, perClient, maxTokens] = process.argv.slice(2);
 const C = Number(concurrency);
@@ -51,6 +52,14 @@ const quantile = (xs, q) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
+async function attempt(i) {
+  try {
+    return await one(i);
+  } catch (e) {
+    return { tokens: 0, ttft: null, error: String(e?.cause?.message ?? e?.message ?? e) };
+  }
+}
+
 // warm-up: one request, not counted
 await one(0);
 const t0 = performance.now();
@@ -58,7 +67,7 @@ const results = (
   await Promise.all(
     Array.from({ length: C }, async (_, c) => {
       const out = [];
-      for (let r = 0; r < R; r++) out.push(await one(c * R + r));
+      for (let r = 0; r < R; r++) out.push(await attempt(c * R + r));
       return out;
     }),
   )
@@ -66,6 +75,7 @@ const results = (
 const wall = (performance.now() - t0) / 1000;
 const tokens = results.reduce((a, r) => a + r.tokens, 0);
 const ttfts = results.map((r) => r.ttft).filter((x) => x !== null);
+const errors = results.filter((r) => r.error);
 console.log(
   JSON.stringify({
     concurrency: C,
@@ -75,5 +85,7 @@ console.log(
     tok_s: tokens / wall,
     ttft_p50_ms: quantile(ttfts, 0.5),
     ttft_p95_ms: quantile(ttfts, 0.95),
+    errors: errors.length,
+    first_error: errors[0]?.error,
   }),
 );

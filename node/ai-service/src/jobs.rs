@@ -175,11 +175,11 @@ impl AiBackend for Jobs {
 	fn start_job(&self, spec: JobSpec) -> Result<Ticket, AiError> {
 		let JobSpec::Generate(g) = &spec;
 		check(g)?;
-		if self.registry.by_hash(&g.model).is_none() {
+		let Some(model) = self.registry.by_hash(&g.model) else {
 			return Err(AiError::Unavailable);
-		}
+		};
 		if let Some(a) = g.adapter {
-			if !self.registry.adapters().contains(&AdapterId(a)) {
+			if !self.registry.ensure_adapter(&AdapterId(a), &model) {
 				return Err(AiError::Unavailable);
 			}
 		}

@@ -58,6 +58,8 @@ pub struct Config {
 	pub threads: u32,
 	/// Memory budget of each engine's adapter cache, in MiB.
 	pub cache_mib: u32,
+	/// Memory budget of each engine's prompt-prefix cache, in MiB (0: off).
+	pub prefix_cache_mib: u32,
 	/// Jobs that may wait in the queue.
 	pub queue: usize,
 }
@@ -78,6 +80,7 @@ impl AiService {
 		let _ = rayon::ThreadPoolBuilder::new().num_threads(threads as usize).build_global();
 		let serve = ServeConfig {
 			cache_budget_bytes: (config.cache_mib as usize) << 20,
+			prefix_cache_bytes: (config.prefix_cache_mib as usize) << 20,
 			..ServeConfig::default()
 		};
 		let registry = Arc::new(Registry::new(&config.models_dir, &config.adapters_dir, serve)?);
@@ -150,6 +153,9 @@ impl AiService {
 				let misses = now.cache.misses.saturating_sub(before.cache.misses);
 				self.metrics.adapter_cache.with_label_values(&["hit"]).inc_by(hits);
 				self.metrics.adapter_cache.with_label_values(&["miss"]).inc_by(misses);
+				self.metrics
+					.prefix_reused_tokens
+					.inc_by(now.prefix.reused_tokens.saturating_sub(before.prefix.reused_tokens));
 			}
 			self.metrics.generated_tokens.inc_by(tokens);
 			self.metrics.tokens_per_second.set(tokens as f64 / tick.as_secs_f64());

@@ -23,6 +23,8 @@ pub struct Metrics {
 	pub batch_rows: Histogram,
 	/// Adapter-cache hits and misses (`hit`, `miss`).
 	pub adapter_cache: CounterVec<U64>,
+	/// Prompt tokens whose keys and values came from the prefix cache instead of a prefill.
+	pub prefix_reused_tokens: Counter<U64>,
 	/// Base models loaded.
 	pub models_loaded: Gauge<U64>,
 	/// HTTP requests of the OpenAI endpoint, by path and status.
@@ -60,6 +62,10 @@ impl Metrics {
 				Opts::new("openledger_ai_adapter_cache_total", "Adapter-cache lookups, by result"),
 				&["result"],
 			)?,
+			prefix_reused_tokens: Counter::new(
+				"openledger_ai_prefix_reused_tokens_total",
+				"Prompt tokens served from the prefix cache instead of prefilled",
+			)?,
 			models_loaded: Gauge::new("openledger_ai_models_loaded", "Base models loaded")?,
 			http_requests: CounterVec::new(
 				Opts::new("openledger_ai_http_requests_total", "OpenAI endpoint requests"),
@@ -78,6 +84,7 @@ impl Metrics {
 			register(m.tokens_per_second.clone(), r)?;
 			register(m.batch_rows.clone(), r)?;
 			register(m.adapter_cache.clone(), r)?;
+			register(m.prefix_reused_tokens.clone(), r)?;
 			register(m.models_loaded.clone(), r)?;
 			register(m.http_requests.clone(), r)?;
 			register(m.http_in_flight.clone(), r)?;

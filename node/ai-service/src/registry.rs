@@ -1,5 +1,6 @@
 //! The base models the chain registers that this node holds: found in the models directory by
-//! the SHA-256 of their files, loaded once, each with its own OpenLoRA engine.
+//! the SHA-256 of their files, loaded once, each with its own OpenLoRA engine; and the adapter
+//! store, filled on demand from the node's offchain database.
 
 use std::{
 	collections::{BTreeMap, HashMap},
@@ -10,10 +11,11 @@ use std::{
 
 use openledger_ai::{
 	serve::{AdapterStore, Engine, ServeConfig},
-	Model,
+	AdapterId, Model,
 };
-use openledger_ai_primitives::WeightsHash;
+use openledger_ai_primitives::{adapter_offchain_key, AdapterHash, WeightsHash};
 use openledger_primitives::ModelId;
+use polkadot_sdk::sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 
 use crate::error::{Error, Result};
 
@@ -84,11 +86,28 @@ pub struct SyncReport {
 
 type FileStamp = (u64, Option<SystemTime>);
 
+/// Where adapter files that the store lacks come from.
+pub trait AdapterSource: Send + Sync {
+	/// The bytes kept for adapter `hash`, unchecked; `None` when there are none.
+	fn adapter_bytes(&self, hash: &AdapterHash) -> Option<Vec<u8>>;
+}
+
+/// Adapter files in a node's offchain database: the persistent storage that offchain indexing
+/// writes, under [`adapter_offchain_key`].
+pub struct OffchainAdapters<S>(pub S);
+
+impl<S: OffchainStorage> AdapterSource for OffchainAdapters<S> {
+	fn adapter_bytes(&self, hash: &AdapterHash) -> Option<Vec<u8>> {
+		self.0.get(STORAGE_PREFIX, &adapter_offchain_key(hash))
+	}
+}
+
 /// The models directory and the models loaded from it.
 pub struct Registry {
 	dir: PathBuf,
 	serve: ServeConfig,
 	adapters: AdapterStore,
+	source: RwLock<Option<Arc<dyn AdapterSource>>>,
 	/// SHA-256 of each file seen, keyed by path and checked again when its size or mtime moves.
 	hashes: Mutex<HashMap<PathBuf, (FileStamp, WeightsHash)>>,
 	loaded: RwLock<BTreeMap<ModelId, Arc<LoadedModel>>>,
@@ -102,6 +121,7 @@ impl Registry {
 			dir: dir.to_path_buf(),
 			serve,
 			adapters: AdapterStore::open(adapters)?,
+			source: RwLock::new(None),
 			hashes: Mutex::new(HashMap::new()),
 			loaded: RwLock::new(BTreeMap::new()),
 		})
@@ -115,6 +135,32 @@ impl Registry {
 	/// The adapter store.
 	pub fn adapters(&self) -> &AdapterStore {
 		&self.adapters
+	}
+
+	/// Where [`Registry::ensure_adapter`] finds adapters the store lacks.
+	pub fn set_adapter_source(&self, source: Arc<dyn AdapterSource>) {
+		*self.source.write().unwrap_or_else(|e| e.into_inner()) = Some(source);
+	}
+
+	/// Makes sure the store holds adapter `id` for `model`: copies it from the adapter source
+	/// when it is missing there, after checking that the bytes hash to `id` and parse as an
+	/// adapter of `model` (bad bytes are logged and never stored). Whether the store has it.
+	pub fn ensure_adapter(&self, id: &AdapterId, model: &LoadedModel) -> bool {
+		if self.adapters.contains(id) {
+			return true;
+		}
+		let source = self.source.read().unwrap_or_else(|e| e.into_inner()).clone();
+		let Some(bytes) = source.and_then(|s| s.adapter_bytes(&id.0)) else { return false };
+		match self.adapters.put_bytes(id, &bytes, &model.model.config) {
+			Ok(()) => {
+				log::info!(target: crate::LOG_TARGET, "adapter {id}: copied from the offchain database into the store");
+				true
+			}
+			Err(e) => {
+				log::warn!(target: crate::LOG_TARGET, "adapter {id} in the offchain database refused: {e}");
+				false
+			}
+		}
 	}
 
 	/// Brings the loaded set in line with the chain's active base models: loads every

@@ -33,6 +33,7 @@ fn service() -> Arc<AiService> {
 		adapters_dir: adapters.keep(),
 		threads: 2,
 		cache_mib: 64,
+		prefix_cache_mib: 64,
 		queue: 4,
 	};
 	AiService::start(&config, None).unwrap()
@@ -139,4 +140,61 @@ fn a_full_queue_answers_busy() {
 #[test]
 fn the_runtime_registers_the_engine_s_default_model() {
 	assert_eq!(openledger_runtime::genesis_config_presets::DEFAULT_MODEL_SHA256, default_hash());
+}
+
+#[test]
+fn adapters_come_from_the_offchain_database_hash_checked() {
+	use openledger_ai::{LoraAdapter, LoraConfig, Target};
+	use openledger_ai_primitives::adapter_offchain_key;
+	use openledger_ai_service::registry::OffchainAdapters;
+	use polkadot_sdk::sp_core::offchain::{
+		storage::InMemOffchainStorage, OffchainStorage, STORAGE_PREFIX,
+	};
+
+	let svc = service();
+	svc.sync(&[registered(0, default_hash())]).unwrap();
+	let backend = svc.backend();
+	let m =
+		Model::load_gguf(&openledger_ai::default_model_path(), &candle_core::Device::Cpu).unwrap();
+	let lora = LoraConfig { rank: 4, alpha: 8.0, target_modules: vec![Target::Q, Target::V] };
+	let good = LoraAdapter::random(lora.clone(), &m.config, 1, 0.05).unwrap();
+	let other = LoraAdapter::random(lora, &m.config, 2, 0.05).unwrap();
+	let spec = |adapter: &LoraAdapter| {
+		JobSpec::Generate(GenerateSpec {
+			model: default_hash(),
+			adapter: Some(adapter.id().0),
+			prompt: b"Say hello.".to_vec(),
+			sampling: Sampling::greedy(6),
+		})
+	};
+	// No source yet: the adapter is unavailable.
+	assert_eq!(backend.start_job(spec(&good)), Err(AiError::Unavailable));
+
+	let mut db = InMemOffchainStorage::default();
+	db.set(
+		STORAGE_PREFIX,
+		&adapter_offchain_key(&good.id().0),
+		&good.to_safetensors(&m.config).unwrap(),
+	);
+	// Bytes that do not hash to the key's adapter are refused and never stored.
+	let mut forged = other.to_safetensors(&m.config).unwrap();
+	if let Some(b) = forged.last_mut() {
+		*b ^= 1;
+	}
+	db.set(STORAGE_PREFIX, &adapter_offchain_key(&other.id().0), &forged);
+	svc.registry().set_adapter_source(Arc::new(OffchainAdapters(db)));
+	assert_eq!(backend.start_job(spec(&other)), Err(AiError::Unavailable));
+	assert!(!svc.registry().adapters().contains(&other.id()));
+
+	// The indexed adapter is copied into the store and answers like the engine with it.
+	let ticket = backend.start_job(spec(&good)).unwrap();
+	assert!(svc.registry().adapters().contains(&good.id()));
+	let JobStatus::Done(JobOutput::Generated { tokens, .. }) = wait(&*backend, ticket) else {
+		panic!("the job failed")
+	};
+	let ids = m
+		.tokenizer
+		.encode_prompt(&m.tokenizer.apply_chat_template(&[ChatMessage::user("Say hello.")], true));
+	let reference = m.generate(&ids, Some(&good), &SamplingParams::greedy(6), |_| true).unwrap();
+	assert_eq!(tokens, reference.tokens);
 }

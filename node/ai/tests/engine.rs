@@ -1,5 +1,5 @@
 //! Engine behaviour on tiny randomly initialised models: LoRA maths, batching across
-//! adapters, PEFT files, the adapter store and cache, sampling, and bad input.
+//! adapters, PEFT files, the adapter store and cache, the prefix cache, sampling, and bad input.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use openledger_ai::{
 	generate::Sampler,
-	serve::{AdapterCache, AdapterStore, Engine, Event, Request, ServeConfig},
+	serve::{AdapterCache, AdapterStore, Engine, Event, PrefixCache, Request, ServeConfig},
 	Error, KvCache, LlamaConfig, LoraAdapter, LoraConfig, Model, SamplingParams, Step, Target,
 };
 
@@ -343,4 +343,120 @@ async fn serving_engine_batches_requests_across_adapters() {
 	assert!(engine.generate(empty).await.is_err());
 	let ok = Request { prompt: ids("still alive"), adapter: None, params };
 	assert_eq!(engine.generate(ok).await.unwrap().tokens.len(), 6);
+}
+
+#[test]
+fn a_cached_prefix_gives_the_same_logits_as_a_fresh_prefill() {
+	let m = model(true);
+	let a = adapter(&m, 7, &[Target::Q, Target::K, Target::V]);
+	let long = ids("the same system prompt, then a question");
+	for ad in [None, Some(&a)] {
+		let mut full = KvCache::new(&m);
+		m.forward_batch(&mut [Step { cache: &mut full, tokens: &long, adapter: ad }]).unwrap();
+		for n in [1, 9, long.len() - 1] {
+			let mut reused = full.prefix(n);
+			assert_eq!(reused.len(), n);
+			let rest = &long[n..];
+			let from_prefix = m
+				.forward_batch(&mut [Step { cache: &mut reused, tokens: rest, adapter: ad }])
+				.unwrap();
+			// Bit-identical to prefilling the whole prompt at once.
+			assert_eq!(from_prefix[0], m.forward_tokens(&long, ad).unwrap());
+		}
+	}
+}
+
+#[test]
+fn prefix_cache_reuses_the_longest_match_within_its_budget() {
+	let m = model(true);
+	let a = adapter(&m, 8, &[Target::Q, Target::V]);
+	let run = |tokens: &[u32], ad: Option<&LoraAdapter>| {
+		let mut c = KvCache::new(&m);
+		m.forward_batch(&mut [Step { cache: &mut c, tokens, adapter: ad }]).unwrap();
+		c
+	};
+	let sys = ids("system: be brief. user: ");
+	let first = [sys.clone(), ids("hello")].concat();
+	let mut pc = PrefixCache::new(64 << 20);
+	assert!(pc.lookup(None, &first).is_none(), "empty cache");
+	pc.insert(None, &first, &run(&first, None));
+	// A prompt equal to a cached sequence reuses all but its last token.
+	let (c, n) = pc.lookup(None, &first).unwrap();
+	assert_eq!((n, c.len()), (first.len() - 1, first.len() - 1));
+	// A prompt sharing the system prompt reuses exactly the shared part.
+	let second = [sys.clone(), ids("how are you")].concat();
+	assert_eq!(pc.lookup(None, &second).unwrap().1, sys.len() + 1); // "h" is shared too
+																 // Keys and values depend on the adapter: nothing is shared across adapters.
+	assert!(pc.lookup(Some(a.id()), &second).is_none());
+	// A longer sequence that starts with a cached one replaces it.
+	let longer = [first.clone(), ids(" there")].concat();
+	pc.insert(None, &longer, &run(&longer, None));
+	assert_eq!(pc.stats().entries, 1);
+	// A sequence covered by a cached one adds nothing.
+	pc.insert(None, &first, &run(&first, None));
+	assert_eq!(pc.stats().entries, 1);
+	pc.insert(Some(a.id()), &second, &run(&second, Some(&a)));
+	assert_eq!(pc.stats().entries, 2);
+	let stats = pc.stats();
+	assert_eq!(stats.lookups, 4);
+	assert_eq!(stats.hits, 2);
+	assert_eq!(stats.reused_tokens, (first.len() - 1 + sys.len() + 1) as u64);
+	// The budget holds: room for about one sequence keeps only the most recent one.
+	let one = stats.bytes / 2 + stats.bytes / 4;
+	let mut small = PrefixCache::new(one);
+	small.insert(None, &first, &run(&first, None));
+	small.insert(None, &second, &run(&second, None));
+	assert_eq!(small.stats().entries, 1);
+	assert!(small.stats().bytes <= one);
+	assert_eq!(small.lookup(None, &second).unwrap().1, second.len() - 1);
+	// A mismatched cache is refused, and a zero budget turns the cache off.
+	small.insert(None, &ids("abc"), &run(&ids("ab"), None));
+	assert_eq!(small.stats().entries, 1);
+	let mut off = PrefixCache::new(0);
+	off.insert(None, &first, &run(&first, None));
+	assert!(off.lookup(None, &first).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_reuses_shared_prefixes_and_answers_the_same() {
+	let m = Arc::new(model(true));
+	let dir = tempfile::tempdir().unwrap();
+	let store = AdapterStore::open(dir.path()).unwrap();
+	let a = adapter(&m, 9, &[Target::Q, Target::V]);
+	store.put(&a, &m.config).unwrap();
+	let engine = Engine::start(m.clone(), store, ServeConfig::default());
+	let params = SamplingParams { max_tokens: 5, ignore_stop: true, ..Default::default() };
+	let ask = |text: &str, ad: Option<&LoraAdapter>| Request {
+		prompt: ids(text),
+		adapter: ad.map(LoraAdapter::id),
+		params: params.clone(),
+	};
+	let first = engine.generate(ask("shared preamble; question one", None)).await.unwrap();
+	assert_eq!(engine.stats().prefix.hits, 0);
+	let second = engine.generate(ask("shared preamble; question two", None)).await.unwrap();
+	let stats = engine.stats().prefix;
+	assert_eq!(stats.hits, 1);
+	assert_eq!(stats.reused_tokens, "shared preamble; question ".len() as u64);
+	// Same tokens as a fresh run.
+	for (g, text) in
+		[(first, "shared preamble; question one"), (second, "shared preamble; question two")]
+	{
+		assert_eq!(g.tokens, m.generate(&ids(text), None, &params, |_| true).unwrap().tokens);
+		assert_eq!(g.prompt_tokens, text.len());
+	}
+	// With an adapter, the base model's cached prefix is not used.
+	let with = engine.generate(ask("shared preamble; question two", Some(&a))).await.unwrap();
+	assert_eq!(engine.stats().prefix.hits, 1);
+	let alone = m.generate(&ids("shared preamble; question two"), Some(&a), &params, |_| true);
+	assert_eq!(with.tokens, alone.unwrap().tokens);
+	// Turned off, nothing is reused.
+	let store = AdapterStore::open(dir.path()).unwrap();
+	let off = Engine::start(
+		m.clone(),
+		store,
+		ServeConfig { prefix_cache_bytes: 0, ..ServeConfig::default() },
+	);
+	off.generate(ask("shared preamble; question one", None)).await.unwrap();
+	off.generate(ask("shared preamble; question one", None)).await.unwrap();
+	assert_eq!(off.stats().prefix.hits, 0);
 }

@@ -70,6 +70,7 @@ pub(super) fn start(
 		adapters_dir: config.data_path.join("ai").join("adapters"),
 		threads,
 		cache_mib: params.ai_cache_mib,
+		prefix_cache_mib: params.ai_prefix_cache_mib,
 		queue: 64,
 	};
 	let service = AiService::start(&service_config, config.prometheus_registry())

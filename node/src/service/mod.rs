@@ -216,6 +216,13 @@ pub fn new_full(
 		})?;
 
 	let ai_service = ai::start(ai_params, &config, is_dev, &client, &task_manager)?;
+	// Adapters the AI service lacks are copied from the offchain database, where the runtime's
+	// offchain indexing keeps uploaded adapter files.
+	if let (Some(ai), Some(storage)) = (&ai_service, backend.offchain_storage()) {
+		ai.registry().set_adapter_source(Arc::new(
+			openledger_ai_service::registry::OffchainAdapters(storage),
+		));
+	}
 
 	if config.offchain_worker.enabled {
 		offchain::start(

@@ -14,6 +14,19 @@ pub type WeightsHash = [u8; 32];
 /// SHA-256 of an adapter's canonical safetensors bytes: the adapter's identity.
 pub type AdapterHash = [u8; 32];
 
+/// Prefix of the offchain-database keys that hold adapter files.
+pub const ADAPTER_OFFCHAIN_PREFIX: &[u8] = b"openledger/ai/adapter/";
+
+/// The offchain-database key (in the persistent storage that offchain indexing writes) under
+/// which a node keeps the canonical safetensors bytes of adapter `hash`. The runtime indexes an
+/// uploaded adapter there; the node's AI service copies it into its adapter store after checking
+/// that the bytes hash to `hash`.
+pub fn adapter_offchain_key(hash: &AdapterHash) -> Vec<u8> {
+	let mut key = ADAPTER_OFFCHAIN_PREFIX.to_vec();
+	key.extend_from_slice(hash);
+	key
+}
+
 /// Why a host function did not do what was asked.
 #[derive(
 	Clone,

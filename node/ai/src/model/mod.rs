@@ -82,6 +82,21 @@ impl KvCache {
 	pub fn memory_bytes(&self) -> usize {
 		self.k.iter().chain(&self.v).map(|v| v.capacity() * 4).sum()
 	}
+	/// A copy holding only the first `n` positions (all of them if `n` is larger): the keys and
+	/// values of a position depend only on the tokens up to it, so the copy is exactly the cache
+	/// of that prefix.
+	pub fn prefix(&self, n: usize) -> Self {
+		let n = n.min(self.len);
+		let cut = |rows: &Vec<Vec<f32>>| -> Vec<Vec<f32>> {
+			rows.iter()
+				.map(|r| {
+					let width = if self.len == 0 { 0 } else { r.len() / self.len };
+					r[..n * width].to_vec()
+				})
+				.collect()
+		};
+		Self { k: cut(&self.k), v: cut(&self.v), len: n }
+	}
 }
 
 /// One sequence's part of a batched forward pass.

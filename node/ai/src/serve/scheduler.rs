@@ -19,6 +19,7 @@ use super::*;
 
 /// Limits of the scheduler.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ServeConfig {
 	/// Most token rows in one forward pass (prefill chunks count every token).
 	pub max_batch_tokens: usize,
@@ -26,11 +27,18 @@ pub struct ServeConfig {
 	pub max_running: usize,
 	/// Memory budget of the adapter cache.
 	pub cache_budget_bytes: usize,
+	/// Memory budget of the key/value prefix cache ([`PrefixCache`]; 0 turns it off).
+	pub prefix_cache_bytes: usize,
 }
 
 impl Default for ServeConfig {
 	fn default() -> Self {
-		Self { max_batch_tokens: 256, max_running: 512, cache_budget_bytes: 2 << 30 }
+		Self {
+			max_batch_tokens: 256,
+			max_running: 512,
+			cache_budget_bytes: 2 << 30,
+			prefix_cache_bytes: 256 << 20,
+		}
 	}
 }
 
@@ -74,6 +82,8 @@ pub struct EngineStats {
 	pub max_adapters_in_pass: usize,
 	/// Adapter cache.
 	pub cache: CacheStats,
+	/// Key/value prefix cache.
+	pub prefix: PrefixStats,
 }
 
 enum Command {
@@ -83,7 +93,11 @@ enum Command {
 
 struct Active {
 	cache: KvCache,
+	/// Tokens whose keys and values are in `cache`.
+	fed: Vec<u32>,
 	pending: Vec<u32>,
+	/// Whether the read prompt went into the prefix cache.
+	prompt_kept: bool,
 	prompt_len: usize,
 	adapter: Option<Arc<LoraAdapter>>,
 	sampler: Sampler,
@@ -167,6 +181,7 @@ fn admit(
 	model: &Model,
 	store: &AdapterStore,
 	cache: &mut AdapterCache,
+	prefixes: &mut PrefixCache,
 	req: Request,
 	tx: UnboundedSender<Event>,
 ) -> Option<Active> {
@@ -194,10 +209,16 @@ fn admit(
 		Ok(a) => a,
 		Err(e) => return fail(&tx, e),
 	};
+	let (kv, fed, pending) = match prefixes.lookup(req.adapter, &req.prompt) {
+		Some((kv, n)) => (kv, req.prompt[..n].to_vec(), req.prompt[n..].to_vec()),
+		None => (KvCache::new(model), Vec::new(), req.prompt.clone()),
+	};
 	Some(Active {
-		cache: KvCache::new(model),
+		cache: kv,
+		fed,
 		prompt_len: req.prompt.len(),
-		pending: req.prompt,
+		pending,
+		prompt_kept: false,
 		adapter,
 		sampler,
 		stops: if req.params.ignore_stop {
@@ -221,6 +242,7 @@ fn run(
 	stats: &Mutex<EngineStats>,
 ) {
 	let mut cache = AdapterCache::new(config.cache_budget_bytes);
+	let mut prefixes = PrefixCache::new(config.prefix_cache_bytes);
 	let mut active: Vec<Active> = Vec::new();
 	let mut queue: std::collections::VecDeque<(Request, UnboundedSender<Event>)> =
 		Default::default();
@@ -251,7 +273,7 @@ fn run(
 		}
 		while active.len() < config.max_running.max(1) {
 			let Some((req, tx)) = queue.pop_front() else { break };
-			if let Some(a) = admit(model, store, &mut cache, req, tx) {
+			if let Some(a) = admit(model, store, &mut cache, &mut prefixes, req, tx) {
 				active.push(a);
 			}
 		}
@@ -315,9 +337,14 @@ fn run(
 				continue;
 			}
 			let Some(l) = logits.next() else { break };
-			a.pending.drain(..*n);
+			a.fed.extend(a.pending.drain(..*n));
 			if !a.pending.is_empty() {
 				continue; // prompt not fully read yet
+			}
+			let adapter_id = a.adapter.as_ref().map(|ad| ad.id());
+			if !a.prompt_kept {
+				prefixes.insert(adapter_id, &a.fed, &a.cache);
+				a.prompt_kept = true;
 			}
 			let tok = a.sampler.sample(&l);
 			let finish = if a.stops.contains(&tok) {
@@ -338,6 +365,7 @@ fn run(
 				}
 			};
 			if let Some(finish) = finish {
+				prefixes.insert(adapter_id, &a.fed, &a.cache);
 				let tail = a.decoder.finish();
 				a.text.push_str(&tail);
 				let g = Generation {
@@ -362,6 +390,7 @@ fn run(
 			s.generated += generated;
 			s.max_adapters_in_pass = s.max_adapters_in_pass.max(distinct.len());
 			s.cache = cache.stats();
+			s.prefix = prefixes.stats();
 		}
 	}
 }

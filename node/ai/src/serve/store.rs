@@ -28,13 +28,35 @@ impl AdapterStore {
 	pub fn put(&self, adapter: &LoraAdapter, model: &LlamaConfig) -> Result<AdapterId> {
 		let bytes = adapter.to_safetensors(model)?;
 		let id = adapter.id();
-		let path = self.path(&id);
+		self.write(&id, &bytes)?;
+		Ok(id)
+	}
+
+	/// Stores the file bytes of adapter `id` (from another node, the offchain database, an
+	/// upload) after checking them: they must hash to `id`, parse as an adapter for `model`, and
+	/// be in canonical form. Nothing is written when a check fails. Idempotent.
+	pub fn put_bytes(&self, id: &AdapterId, bytes: &[u8], model: &LlamaConfig) -> Result<()> {
+		let digest: [u8; 32] = Sha256::digest(bytes).into();
+		if digest != id.0 {
+			return Err(Error::BadAdapter(format!(
+				"the bytes given for adapter {id} hash differently"
+			)));
+		}
+		let adapter = LoraAdapter::from_bytes(bytes, None, model)?;
+		if adapter.id() != *id {
+			return Err(Error::BadAdapter(format!("adapter {id} is not in canonical form")));
+		}
+		self.write(id, bytes)
+	}
+
+	fn write(&self, id: &AdapterId, bytes: &[u8]) -> Result<()> {
+		let path = self.path(id);
 		if !path.exists() {
 			let tmp = self.dir.join(format!(".{id}.tmp"));
-			std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, e))?;
+			std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
 			std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
 		}
-		Ok(id)
+		Ok(())
 	}
 
 	/// Whether the store holds `id`.
