@@ -6,7 +6,7 @@
 //! runtime-benchmarks` runs each benchmark once against the mock runtime.
 
 use super::*;
-use alloc::vec;
+use alloc::{vec, vec::Vec};
 use frame::benchmarking::prelude::*;
 use frame::deps::sp_runtime::RuntimeAppPublic;
 
@@ -37,20 +37,33 @@ mod benches {
 
 	#[benchmark]
 	fn retire_base_model() -> Result<(), BenchmarkError> {
+		// A chain's genesis may register models already (the dev chain does): retire the new one.
+		let id = NextModelId::<T>::get();
 		Pallet::<T>::do_register(spec::<T>(1))?;
+		let active = ActiveBaseModels::<T>::get();
 		let origin =
 			T::RegistrarOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
-		_(origin as T::RuntimeOrigin, 0);
-		assert_eq!(ActiveBaseModels::<T>::get(), 0);
+		_(origin as T::RuntimeOrigin, id);
+		assert_eq!(ActiveBaseModels::<T>::get(), active - 1);
+		assert_eq!(BaseModels::<T>::get(id).map(|m| m.status), Some(ModelStatus::Retired));
 		Ok(())
 	}
 
 	#[benchmark]
 	fn announce_serving(m: Linear<0, { T::MaxBaseModels::get() }>) -> Result<(), BenchmarkError> {
-		for i in 0..m {
-			Pallet::<T>::do_register(spec::<T>(i as u8))?;
+		// `m` active models in all, counting any the genesis registered.
+		let mut n = 0u8;
+		while ActiveBaseModels::<T>::get() < m {
+			Pallet::<T>::do_register(spec::<T>(n))?;
+			n = n.wrapping_add(1);
 		}
+		let mut active: Vec<ModelId> = BaseModels::<T>::iter()
+			.filter(|(_, b)| b.status == ModelStatus::Active)
+			.map(|(id, _)| id)
+			.collect();
+		active.sort_unstable();
+		active.truncate(m as usize);
 		let authority = T::BenchmarkHelper::authority();
 		let period = T::AnnouncePeriod::get();
 		Servers::<T>::insert(
@@ -58,8 +71,7 @@ mod benches {
 			Serving { models: BoundedVec::new(), block: BlockNumberFor::<T>::zero() },
 		);
 		frame_system::Pallet::<T>::set_block_number(period);
-		let models: BoundedVec<ModelId, T::MaxBaseModels> =
-			BoundedVec::truncate_from((0..u64::from(m)).collect());
+		let models: BoundedVec<ModelId, T::MaxBaseModels> = BoundedVec::truncate_from(active);
 		let announcement =
 			ServingAnnouncement { authority: authority.clone(), models, block: period };
 		let signature =

@@ -90,7 +90,7 @@ impl KvCache {
 		let cut = |rows: &Vec<Vec<f32>>| -> Vec<Vec<f32>> {
 			rows.iter()
 				.map(|r| {
-					let width = if self.len == 0 { 0 } else { r.len() / self.len };
+					let width = r.len().checked_div(self.len).unwrap_or(0);
 					r[..n * width].to_vec()
 				})
 				.collect()
