@@ -5,7 +5,7 @@
 use std::{
 	collections::{BTreeMap, HashMap},
 	path::{Path, PathBuf},
-	sync::{Arc, Mutex, RwLock},
+	sync::{Arc, Mutex, OnceLock, RwLock},
 	time::SystemTime,
 };
 
@@ -107,7 +107,7 @@ pub struct Registry {
 	dir: PathBuf,
 	serve: ServeConfig,
 	adapters: AdapterStore,
-	source: RwLock<Option<Arc<dyn AdapterSource>>>,
+	source: OnceLock<Arc<dyn AdapterSource>>,
 	/// SHA-256 of each file seen, keyed by path and checked again when its size or mtime moves.
 	hashes: Mutex<HashMap<PathBuf, (FileStamp, WeightsHash)>>,
 	loaded: RwLock<BTreeMap<ModelId, Arc<LoadedModel>>>,
@@ -121,7 +121,7 @@ impl Registry {
 			dir: dir.to_path_buf(),
 			serve,
 			adapters: AdapterStore::open(adapters)?,
-			source: RwLock::new(None),
+			source: OnceLock::new(),
 			hashes: Mutex::new(HashMap::new()),
 			loaded: RwLock::new(BTreeMap::new()),
 		})
@@ -137,9 +137,10 @@ impl Registry {
 		&self.adapters
 	}
 
-	/// Where [`Registry::ensure_adapter`] finds adapters the store lacks.
+	/// Where [`Registry::ensure_adapter`] finds adapters the store lacks (set once, at start;
+	/// a later call is ignored).
 	pub fn set_adapter_source(&self, source: Arc<dyn AdapterSource>) {
-		*self.source.write().unwrap_or_else(|e| e.into_inner()) = Some(source);
+		let _ = self.source.set(source);
 	}
 
 	/// Makes sure the store holds adapter `id` for `model`: copies it from the adapter source
@@ -149,8 +150,9 @@ impl Registry {
 		if self.adapters.contains(id) {
 			return true;
 		}
-		let source = self.source.read().unwrap_or_else(|e| e.into_inner()).clone();
-		let Some(bytes) = source.and_then(|s| s.adapter_bytes(&id.0)) else { return false };
+		let Some(bytes) = self.source.get().and_then(|s| s.adapter_bytes(&id.0)) else {
+			return false;
+		};
 		match self.adapters.put_bytes(id, &bytes, &model.model.config) {
 			Ok(()) => {
 				log::info!(target: crate::LOG_TARGET, "adapter {id}: copied from the offchain database into the store");

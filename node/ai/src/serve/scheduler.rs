@@ -96,8 +96,6 @@ struct Active {
 	/// Tokens whose keys and values are in `cache`.
 	fed: Vec<u32>,
 	pending: Vec<u32>,
-	/// Whether the read prompt went into the prefix cache.
-	prompt_kept: bool,
 	prompt_len: usize,
 	adapter: Option<Arc<LoraAdapter>>,
 	sampler: Sampler,
@@ -209,16 +207,17 @@ fn admit(
 		Ok(a) => a,
 		Err(e) => return fail(&tx, e),
 	};
-	let (kv, fed, pending) = match prefixes.lookup(req.adapter, &req.prompt) {
-		Some((kv, n)) => (kv, req.prompt[..n].to_vec(), req.prompt[n..].to_vec()),
-		None => (KvCache::new(model), Vec::new(), req.prompt.clone()),
+	let prompt_len = req.prompt.len();
+	let mut pending = req.prompt;
+	let (kv, fed) = match prefixes.lookup(req.adapter, &pending) {
+		Some((kv, n)) => (kv, pending.drain(..n).collect()),
+		None => (KvCache::new(model), Vec::new()),
 	};
 	Some(Active {
 		cache: kv,
 		fed,
-		prompt_len: req.prompt.len(),
+		prompt_len,
 		pending,
-		prompt_kept: false,
 		adapter,
 		sampler,
 		stops: if req.params.ignore_stop {
@@ -342,9 +341,9 @@ fn run(
 				continue; // prompt not fully read yet
 			}
 			let adapter_id = a.adapter.as_ref().map(|ad| ad.id());
-			if !a.prompt_kept {
+			if a.out.is_empty() {
+				// The prompt has just been read: keep it for requests that start the same way.
 				prefixes.insert(adapter_id, &a.fed, &a.cache);
-				a.prompt_kept = true;
 			}
 			let tok = a.sampler.sample(&l);
 			let finish = if a.stops.contains(&tok) {

@@ -36,16 +36,7 @@ impl AdapterStore {
 	/// upload) after checking them: they must hash to `id`, parse as an adapter for `model`, and
 	/// be in canonical form. Nothing is written when a check fails. Idempotent.
 	pub fn put_bytes(&self, id: &AdapterId, bytes: &[u8], model: &LlamaConfig) -> Result<()> {
-		let digest: [u8; 32] = Sha256::digest(bytes).into();
-		if digest != id.0 {
-			return Err(Error::BadAdapter(format!(
-				"the bytes given for adapter {id} hash differently"
-			)));
-		}
-		let adapter = LoraAdapter::from_bytes(bytes, None, model)?;
-		if adapter.id() != *id {
-			return Err(Error::BadAdapter(format!("adapter {id} is not in canonical form")));
-		}
+		checked(id, bytes, model, || format!("adapter {id}"))?;
 		self.write(id, bytes)
 	}
 
@@ -74,15 +65,7 @@ impl AdapterStore {
 			}
 			Err(e) => return Err(Error::io(&path, e)),
 		};
-		let digest: [u8; 32] = Sha256::digest(&bytes).into();
-		if digest != id.0 {
-			return Err(Error::BadAdapter(format!("{} does not hash to its name", path.display())));
-		}
-		let adapter = LoraAdapter::from_bytes(&bytes, None, model)?;
-		if adapter.id() != *id {
-			return Err(Error::BadAdapter(format!("{} is not in canonical form", path.display())));
-		}
-		Ok(adapter)
+		checked(id, &bytes, model, || path.display().to_string())
 	}
 
 	/// Ids of every stored adapter, sorted.
@@ -101,4 +84,23 @@ impl AdapterStore {
 		ids.sort();
 		Ok(ids)
 	}
+}
+
+/// The adapter in `bytes` if they hash to `id`, parse as an adapter of `model` and are in
+/// canonical form; errors name the bytes as `what` says.
+fn checked(
+	id: &AdapterId,
+	bytes: &[u8],
+	model: &LlamaConfig,
+	what: impl Fn() -> String,
+) -> Result<LoraAdapter> {
+	let digest: [u8; 32] = Sha256::digest(bytes).into();
+	if digest != id.0 {
+		return Err(Error::BadAdapter(format!("{}: the bytes do not hash to {id}", what())));
+	}
+	let adapter = LoraAdapter::from_bytes(bytes, None, model)?;
+	if adapter.id() != *id {
+		return Err(Error::BadAdapter(format!("{}: not in canonical form", what())));
+	}
+	Ok(adapter)
 }
