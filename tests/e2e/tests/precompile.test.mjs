@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ethers } from 'ethers';
 import { compile } from '../compile.mjs';
-import { ETH_DEV_KEYS, startDevChain } from '../lib/chain.mjs';
+import { ETH_DEV_KEYS, startDevChain, waitFor } from '../lib/chain.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TOOL = path.join(here, '../../../tools/datanets/cli.mjs');
@@ -67,6 +67,8 @@ describe('Datanets precompile', () => {
     const ev = r2.logs.map((l) => client.interface.parseLog(l)).find((l) => l?.name === 'Contributed');
     assert.equal(Number(ev.args.id), 1);
     const acc = await tool(['accept', '--datanet', String(datanet), '--ids', '0,1', '--suri', '//Alice'], chain.wsUrl);
+    // The tool returns once the block is in the node; eth-rpc may see it a block later.
+    await waitFor('eth-rpc sees the new version', async () => Number(await client.versionOf(datanet)) === 1, 30_000);
     assert.equal(Number(await client.versionOf(datanet)), 1);
     assert.equal(await client.commitmentOf(datanet, 1), acc.commitment);
     assert.equal(Number((await dn.contribution(1)).status), 1, 'accepted');
