@@ -48,6 +48,28 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 		}
 	}
 
+	impl pallet_agents_runtime_api::AgentsApi<Block, AccountId, pallet_agents::crypto::AgentId, Balance, BlockNumber> for Runtime {
+		fn agent(owner: AccountId) -> Option<pallet_agents::AgentViewOf<Runtime>> {
+			crate::Agents::agent(owner)
+		}
+
+		fn agent_by_key(key: pallet_agents::crypto::AgentId) -> Option<pallet_agents::AgentViewOf<Runtime>> {
+			crate::Agents::agent_by_key(key)
+		}
+
+		fn agents() -> Vec<pallet_agents::AgentViewOf<Runtime>> {
+			crate::Agents::agents()
+		}
+
+		fn eligible(capability: pallet_agents::Capability, model: pallet_agents::ModelId) -> Vec<AccountId> {
+			crate::Agents::eligible(capability, model)
+		}
+
+		fn parameters() -> pallet_agents::ParamsOf<Runtime> {
+			pallet_agents::Parameters::<Runtime>::get()
+		}
+	}
+
 	impl pallet_tokenomics_runtime_api::TokenomicsApi<Block, Balance> for Runtime {
 		fn parameters() -> pallet_tokenomics::Parameters<Balance> {
 			crate::Tokenomics::parameters()

@@ -28,6 +28,7 @@ extern crate alloc;
 #[macro_use]
 mod benches {
 	polkadot_sdk::frame_benchmarking::define_benchmarks!(
+		[pallet_agents, crate::Agents]
 		[pallet_datanets, crate::Datanets]
 		[pallet_models, crate::Models]
 		[pallet_tokenomics, crate::Tokenomics]
@@ -291,6 +292,10 @@ mod runtime {
 	/// The model registry: base models, derived adapters, which validators serve what.
 	#[runtime::pallet_index(41)]
 	pub type Models = pallet_models::Pallet<Runtime>;
+
+	/// AI agents: bonded operators that train and serve models, with metrics and slashing.
+	#[runtime::pallet_index(42)]
+	pub type Agents = pallet_agents::Pallet<Runtime>;
 
 	/// Scheduled dispatch (referenda enactment).
 	#[runtime::pallet_index(50)]

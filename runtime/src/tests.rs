@@ -1,6 +1,6 @@
 //! Runtime tests: genesis supply and vesting, fee payment through a real signed extrinsic, an
-//! EVM contract deployed and called through `Revive`, governance origins, and validators joining
-//! and leaving across sessions.
+//! EVM contract deployed and called through `Revive`, governance origins, validators joining
+//! and leaving across sessions, and an AI agent's bond and slash.
 #![allow(
 	clippy::unwrap_used,
 	clippy::expect_used,
@@ -711,5 +711,73 @@ fn a_bonded_candidate_joins_at_the_second_session_and_an_idle_validator_is_remov
 		}
 		assert_eq!(session_validators(), [alice.clone()].into());
 		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY, "validator set changes mint nothing");
+	});
+}
+
+#[test]
+fn an_agent_registers_with_a_proved_sr25519_key_and_is_slashed_to_the_treasury() {
+	use crate::governance::origins::Origin;
+	use pallet_agents::{AgentRegistry, Capabilities, Capability, Fault};
+	use polkadot_sdk::sp_core::{sr25519, Pair};
+	use polkadot_sdk::sp_runtime::{BoundedVec, Perbill};
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		let pair = sr25519::Pair::from_string("//Bob//agent", None).unwrap();
+		let key = pallet_agents::crypto::AgentId::from(pair.public());
+		let proof = pallet_agents::crypto::AgentSignature::from(
+			pair.sign(&Agents::key_proof_message(&bob)),
+		);
+		let register = |proof: pallet_agents::crypto::AgentSignature| {
+			RuntimeCall::Agents(pallet_agents::Call::register {
+				key: key.clone(),
+				proof,
+				capabilities: Capabilities { train: true, serve: false },
+				models: BoundedVec::truncate_from(vec![0]),
+				endpoint: BoundedVec::truncate_from(b"https://bob.example".to_vec()),
+				bond: 1_000 * OPEN,
+			})
+		};
+		// a proof made for Alice does not register Bob's key
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let wrong = pallet_agents::crypto::AgentSignature::from(
+			pair.sign(&Agents::key_proof_message(&alice)),
+		);
+		assert!(register(wrong).dispatch(RuntimeOrigin::signed(bob.clone())).is_err());
+		assert_ok!(register(proof).dispatch(RuntimeOrigin::signed(bob.clone())));
+		assert!(Agents::can_work(&bob, Capability::Train, 0));
+		assert_eq!(Agents::eligible(Capability::Train, 0), vec![bob.clone()]);
+
+		// 20 % of the bond goes to the treasury on a failed verification
+		let treasury = crate::configs::TreasuryAccount::get();
+		let before = Balances::balance(&treasury);
+		assert_eq!(Agents::fault(&bob, Fault::FailedVerification), 200 * OPEN);
+		assert_eq!(Balances::balance(&treasury), before + 200 * OPEN);
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
+		// below the minimum bond now: no work until it bonds more
+		assert!(!Agents::can_work(&bob, Capability::Train, 0));
+		assert_ok!(Agents::bond_extra(RuntimeOrigin::signed(bob.clone()), 200 * OPEN));
+		assert!(Agents::can_work(&bob, Capability::Train, 0));
+
+		// a retired base model gets no work (the runtime wires the registry's active models)
+		assert_ok!(Models::retire_base_model(RuntimeOrigin::root(), 0));
+		assert!(!Agents::can_work(&bob, Capability::Train, 0));
+
+		// the parameters belong to the economic-parameters track (or root)
+		let mut params = pallet_agents::Parameters::<Runtime>::get();
+		params.fraud_slash = Perbill::from_percent(50);
+		let set = |p: pallet_agents::ParamsOf<Runtime>| {
+			RuntimeCall::Agents(pallet_agents::Call::set_parameters { params: p })
+		};
+		assert!(set(params.clone()).dispatch(RuntimeOrigin::signed(alice)).is_err());
+		assert!(set(params.clone()).dispatch(RuntimeOrigin::from(Origin::Treasurer)).is_err());
+		assert_ok!(set(params).dispatch(RuntimeOrigin::from(Origin::EconomicParameters)));
+		assert_eq!(
+			pallet_agents::Parameters::<Runtime>::get().fraud_slash,
+			Perbill::from_percent(50)
+		);
+		// the hold is exactly the bond: 1,000 − 200 slashed + 200 bonded again
+		use polkadot_sdk::frame_support::traits::fungible::InspectHold;
+		let reason = RuntimeHoldReason::Agents(pallet_agents::HoldReason::AgentBond);
+		assert_eq!(Balances::balance_on_hold(&reason, &bob), 1_000 * OPEN);
 	});
 }

@@ -1,5 +1,6 @@
 // Helpers shared by the OpenLedger JS tools, benches and tests.
-import { blake2AsU8a } from '@polkadot/util-crypto';
+import { compactToU8a, stringToU8a, u8aConcat } from '@polkadot/util';
+import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 
 /** One OPEN in planck (18 decimals). */
 export const OPEN = 10n ** 18n;
@@ -68,4 +69,15 @@ export function send(api, tx, signer, { rejectOnError = false, nonce = -1 } = {}
 export function findEvent(records, section, method) {
   const r = records.find(({ event }) => event.section === section && event.method === method);
   return r ? r.event : undefined;
+}
+
+/**
+ * An agent key's proof that it belongs to `owner` (an SS58 address), for `agents.register` and
+ * `agents.rotateKey`: the key pair's signature of the SCALE encoding of
+ * `("openledger/agent-key", owner)` — a compact-length-prefixed byte string, then the 32-byte
+ * account (`pallet_agents::KEY_PROOF_CONTEXT`).
+ */
+export function agentKeyProof(agentPair, owner) {
+  const context = stringToU8a('openledger/agent-key');
+  return hex(agentPair.sign(u8aConcat(compactToU8a(context.length), context, decodeAddress(owner))));
 }

@@ -9,7 +9,9 @@
 //!   ([`chunk_key`], [`file_key`]) under which every node keeps contribution bytes;
 //! - attribution: [`Attribution`] (contributions with their [`Perbill`] share) and
 //!   [`normalize_ppb`], integer-only, so every validator gets the same bytes;
-//! - money: [`FeeSplit`] and [`FeeSplit::divide`], which never creates or loses a planck.
+//! - money: [`FeeSplit`] and [`FeeSplit::divide`], which never creates or loses a planck;
+//! - agents: [`Capability`], [`Outcome`], [`Fault`] and the [`AgentRegistry`] trait through which
+//!   the pallets that assign AI work reach `pallet-agents`.
 //!
 //! `no_std`, no floats, no panics: everything here is consensus code.
 
@@ -17,10 +19,12 @@
 
 extern crate alloc;
 
+pub mod agents;
 pub mod attribution;
 pub mod content;
 pub mod fee;
 
+pub use agents::{AgentRegistry, Capability, Fault, Outcome};
 pub use attribution::{normalize_ppb, Attribution};
 pub use content::{
 	chunk_hash, chunk_key, content_hash, content_hash_of, file_key, ContentHash, ContentHasher,

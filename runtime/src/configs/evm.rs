@@ -54,6 +54,7 @@ impl pallet_revive::Config for Runtime {
 	type WeightInfo = pallet_revive::weights::SubstrateWeight<Self>;
 	/// The datanets (0x…044E0000) and tokenomics (0x…07050000) precompiles (`crate::precompiles`).
 	type Precompiles = (
+		crate::precompiles::AgentsPrecompile<Runtime>,
 		crate::precompiles::DatanetsPrecompile<Runtime>,
 		crate::precompiles::ModelsPrecompile<Runtime>,
 		crate::precompiles::TokenomicsPrecompile<Runtime>,

@@ -1,5 +1,5 @@
-//! OpenLedger's own pallets: datanets, tokenomics and the model registry (with the
-//! offchain-transaction plumbing its serving announcements use).
+//! OpenLedger's own pallets: datanets, tokenomics, the model registry (with the
+//! offchain-transaction plumbing its serving announcements use) and the AI agents registry.
 
 use super::*;
 
@@ -113,5 +113,85 @@ where
 {
 	fn create_bare(call: RuntimeCall) -> crate::UncheckedExtrinsic {
 		polkadot_sdk::sp_runtime::generic::UncheckedExtrinsic::new_bare(call).into()
+	}
+}
+
+/// The agents' minimum bond until governance sets another: 1,000 OPEN.
+#[allow(clippy::arithmetic_side_effects, reason = "compile-time constant")]
+pub const AGENT_MIN_BOND: Balance = 1_000 * OPEN;
+/// The agents' unbonding period until governance sets another: seven days.
+#[allow(clippy::arithmetic_side_effects, reason = "compile-time constant")]
+pub const AGENT_UNBONDING_PERIOD: crate::BlockNumber = 7 * crate::time::DAYS;
+
+parameter_types! {
+	/// The agents registry's parameters until governance sets others: a 1,000 OPEN minimum bond,
+	/// seven days of unbonding (longer than any job and its verification, so a fault found late
+	/// is still paid for), 1 % for a missed deadline, 20 % for failed verification, suspension
+	/// at the third strike.
+	pub AgentParams: pallet_agents::Params<Balance, crate::BlockNumber> = pallet_agents::Params {
+		min_bond: AGENT_MIN_BOND,
+		unbonding_period: AGENT_UNBONDING_PERIOD,
+		missed_slash: Perbill::from_percent(1),
+		fraud_slash: Perbill::from_percent(20),
+		strikes_before_suspension: 3,
+	};
+}
+
+/// Whether a base model is registered and active (what agents may declare).
+pub struct ActiveBaseModels;
+impl polkadot_sdk::frame_support::traits::Contains<pallet_models::ModelId> for ActiveBaseModels {
+	fn contains(id: &pallet_models::ModelId) -> bool {
+		pallet_models::BaseModels::<Runtime>::get(id)
+			.is_some_and(|m| m.status == pallet_models::ModelStatus::Active)
+	}
+}
+
+impl pallet_agents::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Root or the economic-parameters track.
+	type ParamsOrigin = EconomicParametersOrigin;
+	/// Slashed bonds go to the treasury.
+	type SlashBeneficiary = TreasuryAccount;
+	/// sr25519 under key type `agnt`, in the agent node's keystore.
+	type AgentKey = pallet_agents::crypto::AgentId;
+	type BaseModels = ActiveBaseModels;
+	/// No pallet assigns agent work yet (ModelFactory jobs will): nobody has open work.
+	type Workload = polkadot_sdk::frame_support::traits::Nothing;
+	type DefaultParams = AgentParams;
+	type MaxAgents = ConstU32<1024>;
+	/// Half the registry's base models.
+	type MaxModelsPerAgent = ConstU32<8>;
+	type MaxEndpointLen = ConstU32<256>;
+	type MaxUnbondingChunks = ConstU32<16>;
+	type MaxProviders = ConstU32<256>;
+	type WeightInfo = pallet_agents::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = AgentsBenchmarkHelper;
+}
+
+/// Registers base models for the agents benchmarks (the dev genesis has one).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct AgentsBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_agents::BenchmarkHelper for AgentsBenchmarkHelper {
+	fn base_model(n: u32) -> pallet_models::ModelId {
+		let hash = polkadot_sdk::sp_io::hashing::sha2_256(&n.to_le_bytes());
+		if let Some(id) = pallet_models::ModelByHash::<Runtime>::get(hash) {
+			return id;
+		}
+		let id = pallet_models::NextModelId::<Runtime>::get();
+		let spec = pallet_models::BaseModelSpec {
+			weights_hash: hash,
+			name: polkadot_sdk::sp_runtime::BoundedVec::truncate_from(b"bench".to_vec()),
+			format: pallet_models::ModelFormat::Gguf,
+			tokenizer: pallet_models::TokenizerSource::Embedded,
+			context_length: 2048,
+			license: polkadot_sdk::sp_runtime::BoundedVec::truncate_from(b"MIT".to_vec()),
+		};
+		let root = RuntimeOrigin::from(polkadot_sdk::frame_system::RawOrigin::Root);
+		let _ = crate::Models::register_base_model(root, spec);
+		id
 	}
 }

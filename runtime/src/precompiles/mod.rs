@@ -1,5 +1,7 @@
 //! EVM precompiles of the OpenLedger runtime, one module each:
 //!
+//! - [`agents`] at `0x000000000000000000000000000000000A6E0000`: the AI agents registry
+//!   (agents, bonds, metrics, eligibility, parameters), read-only;
 //! - [`datanets`] at `0x00000000000000000000000000000000044E0000`: read datanets, contributions
 //!   and commitments; contribute as the calling account;
 //! - [`models`] at `0x00000000000000000000000000000000040D0000`: the model registry, read-only;
@@ -10,10 +12,12 @@
 //! exactly the storage items it reads; a call that dispatches charges the call's benchmarked
 //! weight. SCALE enums cross the ABI as their one-byte codes (`DataKind::try_from(u8)`, `code()`).
 
+pub mod agents;
 pub mod datanets;
 pub mod models;
 pub mod tokenomics;
 
+pub use agents::AgentsPrecompile;
 pub use datanets::DatanetsPrecompile;
 pub use models::ModelsPrecompile;
 pub use tokenomics::TokenomicsPrecompile;
