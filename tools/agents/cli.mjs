@@ -2,11 +2,10 @@
 // openledger-agents: register and run the bond of an AI agent (a trainer or a server).
 // Usage: scripts/agents <command> [options]; `scripts/agents help` lists them.
 // Results go to stdout as one JSON object; errors go to stderr.
-import { parseArgs } from 'node:util';
-import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
+import { decodeAddress } from '@polkadot/util-crypto';
 import { agentKeyProof, findEvent, formatOpen, hex, parseOpen, send } from '@openledger/common';
+import { connect, need, runCli, UsageError } from '@openledger/common/cli';
 
 const USAGE = `usage: openledger-agents <command> [options]
 
@@ -27,7 +26,6 @@ commands:
 common: --url ws://127.0.0.1:9944  --suri //Alice (the owner: a dev key or a secret phrase / seed)
 The agent key (--agent-suri) is a separate sr25519 key: the one its node signs work with.`;
 
-const COMMON = { url: { type: 'string', default: 'ws://127.0.0.1:9944' }, suri: { type: 'string', default: '//Alice' } };
 const PROFILE = { models: { type: 'string' }, train: { type: 'boolean', default: false }, serve: { type: 'boolean', default: false }, endpoint: { type: 'string' } };
 const KEY = { 'agent-suri': { type: 'string' }, 'insert-key': { type: 'boolean', default: false } };
 const OPTIONS = {
@@ -41,27 +39,6 @@ const OPTIONS = {
   show: { owner: { type: 'string' } },
   list: {},
 };
-
-/** A usage error: printed with the usage text, exit code 2. */
-class UsageError extends Error {}
-
-function parse(argv) {
-  const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { cmd: 'help' };
-  const options = OPTIONS[cmd];
-  if (!options) throw new UsageError(`unknown command '${cmd}'`);
-  try {
-    const { values } = parseArgs({ args: rest, options: { ...COMMON, ...options }, strict: true, allowPositionals: false });
-    return { cmd, opts: values };
-  } catch (e) {
-    throw new UsageError(`${cmd}: ${e.message.replace(/\. To specify a positional argument.*$/s, '')}`);
-  }
-}
-
-function need(opts, key) {
-  if (opts[key] === undefined || opts[key] === '') throw new UsageError(`--${key} is required`);
-  return opts[key];
-}
 
 function amount(opts, key) {
   try {
@@ -123,15 +100,7 @@ function agentView(owner, a) {
 }
 
 async function run(cmd, opts, v) {
-  await cryptoWaitReady();
-  const provider = new WsProvider(opts.url, 0);
-  const connected = new Promise((resolve, reject) => {
-    provider.on('connected', resolve);
-    provider.on('error', () => reject(new Error(`cannot connect to ${opts.url}`)));
-  });
-  await provider.connect();
-  await connected;
-  const api = await ApiPromise.create({ provider, noInitWarn: true });
+  const { api, provider } = await connect(opts.url);
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const owner = () => keyring.addFromUri(opts.suri);
   const tx = (call) => send(api, call, owner(), { rejectOnError: true });
@@ -192,24 +161,4 @@ async function run(cmd, opts, v) {
   }
 }
 
-async function main() {
-  const { cmd, opts } = parse(process.argv.slice(2));
-  if (cmd === 'help') {
-    console.log(USAGE);
-    return;
-  }
-  const values = validate(cmd, opts);
-  console.log(JSON.stringify(await run(cmd, opts, values)));
-}
-
-main().then(
-  () => process.exit(0),
-  (e) => {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    console.error(`error: ${e.message}`);
-    process.exit(1);
-  },
-);
+runCli(USAGE, OPTIONS, { validate, run });

@@ -3,11 +3,9 @@
 // Usage: scripts/datanets <command> [options]; `scripts/datanets help` lists them.
 // Results go to stdout as one JSON object; progress and errors go to stderr.
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { chunkSize, contentHash, findEvent, formatOpen, hex, parseOpen, send } from '@openledger/common';
+import { connect, need, runCli, UsageError } from '@openledger/common/cli';
 
 const USAGE = `usage: openledger-datanets <command> [options]
 
@@ -23,7 +21,6 @@ commands:
 
 common: --url ws://127.0.0.1:9944  --suri //Alice (a dev key or a secret phrase / seed)`;
 
-const COMMON = { url: { type: 'string', default: 'ws://127.0.0.1:9944' }, suri: { type: 'string', default: '//Alice' } };
 const KIND = { kind: { type: 'string', default: 'text' } };
 const OPTIONS = {
   create: {
@@ -48,27 +45,6 @@ const KINDS = { text: 'Text', image: 'Image', audio: 'Audio', tabular: 'Tabular'
 // `RejectReason` of the pallet, in code order (0–5).
 const REASONS = ['other', 'off-topic', 'low-quality', 'malformed', 'license-violation', 'harmful'];
 const pascal = (s) => s.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase());
-
-/** A usage error: printed with the usage text, exit code 2. */
-class UsageError extends Error {}
-
-function parse(argv) {
-  const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { cmd: 'help' };
-  const options = OPTIONS[cmd];
-  if (!options) throw new UsageError(`unknown command '${cmd}'`);
-  try {
-    const { values } = parseArgs({ args: rest, options: { ...COMMON, ...options }, strict: true, allowPositionals: false });
-    return { cmd, opts: values };
-  } catch (e) {
-    throw new UsageError(`${cmd}: ${e.message.replace(/\. To specify a positional argument.*$/s, '')}`);
-  }
-}
-
-function need(opts, key) {
-  if (opts[key] === undefined || opts[key] === '') throw new UsageError(`--${key} is required`);
-  return opts[key];
-}
 
 /** A non-negative integer option (ids, sizes, counts). */
 function int(opts, key, fallback) {
@@ -157,15 +133,7 @@ function validate(cmd, opts) {
 }
 
 async function run(cmd, opts, v) {
-  await cryptoWaitReady();
-  const provider = new WsProvider(opts.url, 0);
-  const connected = new Promise((resolve, reject) => {
-    provider.on('connected', resolve);
-    provider.on('error', () => reject(new Error(`cannot connect to ${opts.url}`)));
-  });
-  await provider.connect();
-  await connected;
-  const api = await ApiPromise.create({ provider, noInitWarn: true });
+  const { api, provider } = await connect(opts.url);
   const signer = () => new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(opts.suri);
   const tx = (call, who, nonce) => send(api, call, who, { rejectOnError: true, nonce });
   const CHUNK = chunkSize(api);
@@ -264,24 +232,4 @@ async function run(cmd, opts, v) {
   }
 }
 
-async function main() {
-  const { cmd, opts } = parse(process.argv.slice(2));
-  if (cmd === 'help') {
-    console.log(USAGE);
-    return;
-  }
-  const values = validate(cmd, opts);
-  console.log(JSON.stringify(await run(cmd, opts, values)));
-}
-
-main().then(
-  () => process.exit(0),
-  (e) => {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    console.error(`error: ${e.message}`);
-    process.exit(1);
-  },
-);
+runCli(USAGE, OPTIONS, { validate, run });
