@@ -13,11 +13,12 @@ use frame::token::fungible::{Inspect, InspectHold, Mutate};
 
 const BOTH: Capabilities = Capabilities { train: true, serve: true };
 
-/// An account with ten minimum bonds to spend.
+/// An account with enough to bond the minimum and fill every unbonding chunk with as much, twice.
 fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, i, 0);
 	let min = Parameters::<T>::get().min_bond;
-	let amount = min.saturating_mul(10u32.into()).saturating_add(T::Currency::minimum_balance());
+	let bonds = T::MaxUnbondingChunks::get().saturating_add(1).saturating_mul(2);
+	let amount = min.saturating_mul(bonds.into()).saturating_add(T::Currency::minimum_balance());
 	T::Currency::set_balance(&who, amount);
 	who
 }
