@@ -40,8 +40,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!T::Workload::contains(&who), Error::<T>::HasOpenWork);
 		let amount = agent.bond;
 		let unlock = if amount.is_zero() {
-			frame_system::Pallet::<T>::block_number()
-				.saturating_add(Parameters::<T>::get().unbonding_period)
+			Self::unlock_block()
 		} else {
 			Self::push_chunk(&mut agent, amount)?
 		};
@@ -63,7 +62,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		let (matured, pending): (alloc::vec::Vec<_>, alloc::vec::Vec<_>) =
 			agent.unbonding.iter().copied().partition(|c| c.unlock <= now);
-		let amount = matured.iter().fold(BalanceOf::<T>::zero(), |a, c| a.saturating_add(c.amount));
+		let amount = math::total_held(Zero::zero(), &matured);
 		let removable = agent.status == AgentStatus::Leaving && pending.is_empty();
 		ensure!(!amount.is_zero() || removable, Error::<T>::NothingToWithdraw);
 		if !amount.is_zero() {
@@ -88,12 +87,17 @@ impl<T: Config> Pallet<T> {
 		agent: &mut AgentOf<T>,
 		amount: BalanceOf<T>,
 	) -> Result<BlockNumberFor<T>, DispatchError> {
-		let unlock = frame_system::Pallet::<T>::block_number()
-			.saturating_add(Parameters::<T>::get().unbonding_period);
+		let unlock = Self::unlock_block();
 		agent
 			.unbonding
 			.try_push(UnbondingChunk { amount, unlock })
 			.map_err(|_| Error::<T>::TooManyUnbondingChunks)?;
 		Ok(unlock)
+	}
+
+	/// The block at which funds unbonding now unlock.
+	fn unlock_block() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
+			.saturating_add(Parameters::<T>::get().unbonding_period)
 	}
 }

@@ -11,11 +11,22 @@ use frame::token::{
 impl<T: Config> Pallet<T> {
 	/// Whether `agent` may take new `capability` work on `model` now.
 	pub fn is_eligible(agent: &AgentOf<T>, capability: Capability, model: ModelId) -> bool {
+		T::BaseModels::contains(&model)
+			&& Self::declares(agent, capability, model, Parameters::<T>::get().min_bond)
+	}
+
+	/// The agent-side half of [`Self::is_eligible`] (the model's own status is checked apart,
+	/// once for a whole provider list): active, declaring both, bonded at least `min_bond`.
+	fn declares(
+		agent: &AgentOf<T>,
+		capability: Capability,
+		model: ModelId,
+		min_bond: BalanceOf<T>,
+	) -> bool {
 		agent.status == AgentStatus::Active
 			&& agent.capabilities.has(capability)
 			&& agent.models.binary_search(&model).is_ok()
-			&& agent.bond >= Parameters::<T>::get().min_bond
-			&& T::BaseModels::contains(&model)
+			&& agent.bond >= min_bond
 	}
 
 	/// Counts `outcome` in `who`'s metrics (nothing for an unknown agent).
@@ -100,9 +111,16 @@ impl<T: Config> AgentRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn providers(capability: Capability, model: ModelId) -> Vec<T::AccountId> {
+		if !T::BaseModels::contains(&model) {
+			return Vec::new();
+		}
+		let min_bond = Parameters::<T>::get().min_bond;
 		Providers::<T>::get(model, capability)
 			.into_iter()
-			.filter(|who| Self::can_work(who, capability, model))
+			.filter(|who| {
+				Agents::<T>::get(who)
+					.is_some_and(|a| Self::declares(&a, capability, model, min_bond))
+			})
 			.collect()
 	}
 
