@@ -132,3 +132,9 @@ impl<T: Config> AgentRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::do_fault(agent, fault)
 	}
 }
+
+impl<T: Config> AgentKeys<T::AccountId, T::AgentKey> for Pallet<T> {
+	fn key_of(agent: &T::AccountId) -> Option<T::AgentKey> {
+		Agents::<T>::get(agent).map(|a| a.key)
+	}
+}

@@ -55,7 +55,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use openledger_primitives::AgentRegistry;
+pub use openledger_primitives::{AgentKeys, AgentRegistry};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;

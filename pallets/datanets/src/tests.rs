@@ -539,6 +539,7 @@ fn accepting_returns_deposits_and_advances_versions_with_commitments() {
 		let h = |i: usize| Contributions::<Test>::get(ids[i]).unwrap().hash;
 		let v1 = Versions::<Test>::get(d, 1).unwrap();
 		assert_eq!(v1.accepted, 2);
+		assert_eq!(v1.bytes, 16, "two 8-byte samples");
 		assert_eq!(v1.commitment, merkle::commitment_of(&[h(2), h(0)]), "acceptance order");
 		assert_eq!(Balances::balance(&BOB), before + 200);
 		assert_eq!(
@@ -584,6 +585,15 @@ fn accepting_returns_deposits_and_advances_versions_with_commitments() {
 		let v2 = Versions::<Test>::get(d, 2).unwrap();
 		assert_eq!(v2.commitment, merkle::commitment_of(&[h(2), h(0), h(4), h(1), h(3)]));
 		assert_ne!(v1.commitment, v2.commitment);
+		assert_eq!(v2.bytes, 40);
+		// what a fine-tune pins: the version, its size, the price and licence of the datanet
+		use openledger_primitives::TrainingData;
+		let pinned = <Datanets as TrainingData<_, _>>::version(d, 2).unwrap();
+		assert_eq!(
+			(pinned.owner, pinned.commitment, pinned.accepted, pinned.bytes),
+			(ALICE, v2.commitment, 5, 40)
+		);
+		assert!(<Datanets as TrainingData<AccountId, Balance>>::version(d, 3).is_none());
 		let info = crate::Datanet::<Test>::get(d).unwrap();
 		assert_eq!((info.version, info.accepted, info.pending), (2, 5, 0));
 		assert_eq!(Records::<Test>::get(d, BOB), ContributorRecord { accepted: 5, rejected: 0 });

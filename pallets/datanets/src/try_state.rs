@@ -9,7 +9,8 @@ use polkadot_sdk::polkadot_sdk_frame as frame;
 impl<T: Config> Pallet<T> {
 	/// Invariants: every datanet's pending count matches its pending list and the contributions'
 	/// states; the contribution deposits held equal the deposits of pending contributions plus
-	/// open uploads; versions are consecutive with the last commitment matching the frontier.
+	/// open uploads; versions are consecutive with the last commitment matching the frontier; the
+	/// accepted count and size match the accepted contributions.
 	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame::token::fungible::InspectHold;
@@ -32,6 +33,7 @@ impl<T: Config> Pallet<T> {
 			if d.version > 0 {
 				let v = Versions::<T>::get(id, d.version).ok_or("latest version missing")?;
 				ensure!(v.accepted == d.accepted, "latest version count differs");
+				ensure!(v.bytes == d.accepted_bytes, "latest version size differs");
 				ensure!(
 					v.commitment == merkle::commitment(&Frontier::<T>::get(id), d.accepted),
 					"commitment differs from frontier"
@@ -40,6 +42,19 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				Versions::<T>::iter_prefix(id).count() as u32 == d.version,
 				"versions are not consecutive"
+			);
+		}
+		let mut accepted: BTreeMap<DatanetId, (u32, u64)> = BTreeMap::new();
+		for (_, c) in Contributions::<T>::iter() {
+			if matches!(c.status, ContributionStatus::Accepted(_)) {
+				let e = accepted.entry(c.datanet).or_default();
+				*e = (e.0.saturating_add(1), e.1.saturating_add(c.size.into()));
+			}
+		}
+		for (id, d) in Datanet::<T>::iter() {
+			ensure!(
+				accepted.get(&id).copied().unwrap_or_default() == (d.accepted, d.accepted_bytes),
+				"accepted count or size differs from the accepted contributions"
 			);
 		}
 		for (_, u) in Uploads::<T>::iter() {

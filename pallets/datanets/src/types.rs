@@ -186,6 +186,8 @@ pub struct DatanetInfo<AccountId, Balance, BlockNumber, Curators, Meta, Lic> {
 	pub version: Version,
 	/// Accepted contributions so far.
 	pub accepted: u32,
+	/// Their total size in bytes.
+	pub accepted_bytes: u64,
 	/// Contributions waiting for curation.
 	pub pending: u32,
 	/// Deposit held from the owner for the datanet itself.
@@ -321,6 +323,8 @@ pub struct VersionInfo<BlockNumber> {
 	pub commitment: [u8; 32],
 	/// Accepted contributions covered.
 	pub accepted: u32,
+	/// Their total size in bytes (what a fine-tune's compute price is reckoned on).
+	pub bytes: u64,
 	/// Block it was made in.
 	pub block: BlockNumber,
 }
@@ -380,6 +384,8 @@ pub struct DatanetView<AccountId, Balance, BlockNumber> {
 	pub version: Version,
 	/// Accepted contributions.
 	pub accepted: u32,
+	/// Their total size in bytes.
+	pub accepted_bytes: u64,
 	/// Pending contributions.
 	pub pending: u32,
 	/// Block of creation.

@@ -36,6 +36,7 @@ impl<T: Config> Pallet<T> {
 			status: d.status,
 			version: d.version,
 			accepted: d.accepted,
+			accepted_bytes: d.accepted_bytes,
 			pending: d.pending,
 			created: d.created,
 		}
@@ -64,5 +65,23 @@ impl<T: Config> Pallet<T> {
 			.filter(|(_, c)| c.datanet == datanet && filter.matches(c.status))
 			.take(limit)
 			.collect()
+	}
+}
+
+impl<T: Config> openledger_primitives::TrainingData<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn version(
+		datanet: DatanetId,
+		version: Version,
+	) -> Option<openledger_primitives::DataVersion<T::AccountId, BalanceOf<T>>> {
+		let d = Datanet::<T>::get(datanet)?;
+		let v = Versions::<T>::get(datanet, version)?;
+		Some(openledger_primitives::DataVersion {
+			owner: d.owner,
+			commitment: v.commitment,
+			accepted: v.accepted,
+			bytes: v.bytes,
+			price_per_use: d.rules.price_per_use,
+			licence: d.license.spdx.into_inner(),
+		})
 	}
 }

@@ -31,6 +31,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod fine_tune;
 mod registry;
 mod serving;
 mod try_state;
@@ -42,7 +43,10 @@ pub mod weights;
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fine_tune;
 
+pub use fine_tune::HasOpenJob;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -54,9 +58,16 @@ const STORAGE_VERSION: frame::prelude::StorageVersion = frame::prelude::StorageV
 
 /// What the benchmarks need from the runtime.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AuthorityId> {
+pub trait BenchmarkHelper<AuthorityId, AccountId, AgentKey> {
 	/// A key in the keystore that `IsAuthority` accepts.
 	fn authority() -> AuthorityId;
+	/// Makes `n` trainer agents of base model `model` eligible, returning their accounts.
+	fn trainers(model: ModelId, n: u32) -> alloc::vec::Vec<AccountId>;
+	/// Makes `agent` a trainer of `model` whose key (in the keystore) is returned.
+	fn trainer_key(model: ModelId, agent: &AccountId) -> AgentKey;
+	/// Makes a datanet whose latest version has accepted data and a licence that allows paid
+	/// training.
+	fn datanet_version(n: u32) -> (DatanetId, Version);
 }
 
 /// Log target of the offchain worker.
@@ -74,7 +85,8 @@ pub mod pallet {
 	use super::*;
 	use frame::deps::sp_runtime::RuntimeAppPublic;
 	use frame::prelude::*;
-	use frame::token::fungible::Inspect;
+	use frame::token::fungible::{Inspect, Mutate, MutateHold};
+	use openledger_primitives::{AgentKeys, AgentRegistry, HyperParams, TrainingData};
 
 	/// Balance of the runtime's currency.
 	pub type BalanceOf<T> =
@@ -102,6 +114,23 @@ pub mod pallet {
 	pub type ServingOf<T> = Serving<BlockNumberFor<T>, ModelListOf<T>>;
 	/// An authority's signature.
 	pub type SignatureOf<T> = <<T as Config>::AuthorityId as RuntimeAppPublic>::Signature;
+	/// An agent key's signature.
+	pub type AgentSignatureOf<T> = <<T as Config>::AgentKey as RuntimeAppPublic>::Signature;
+	/// The governance-set terms of fine-tunes.
+	pub type FineTuneParamsOf<T> = FineTuneParams<BalanceOf<T>, BlockNumberFor<T>>;
+	/// The data a job pins.
+	pub type PinnedDataOf<T> =
+		BoundedVec<PinnedData<BalanceOf<T>>, <T as Config>::MaxLineageDatanets>;
+	/// A fine-tune job as stored.
+	pub type JobOf<T> = FineTuneJob<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		PinnedDataOf<T>,
+		BoundedVec<<T as frame_system::Config>::AccountId, ConstU32<MAX_ATTEMPTS>>,
+	>;
+	/// A trainer's commitment, bounded by the runtime's limit.
+	pub type CommitmentOf<T> = TrainingCommitment<<T as Config>::MaxCheckpoints>;
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -113,8 +142,28 @@ pub mod pallet {
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>>
 			+ IsType<<Self as polkadot_sdk::frame_system::Config>::RuntimeEvent>;
-		/// The currency prices are quoted in.
-		type Currency: Inspect<Self::AccountId>;
+		/// The currency prices are quoted and fine-tune fees held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Who may set the fine-tune terms (governance, the `economic_parameters` track).
+		type ParamsOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The bonded agents that train (`pallet-agents`).
+		type Agents: AgentRegistry<Self::AccountId, BalanceOf<Self>>
+			+ AgentKeys<Self::AccountId, Self::AgentKey>;
+		/// The key agents' nodes sign their work with.
+		type AgentKey: Member + Parameter + RuntimeAppPublic + MaxEncodedLen;
+		/// The datanet versions fine-tunes train on (`pallet-datanets`).
+		type TrainingData: TrainingData<Self::AccountId, BalanceOf<Self>>;
+		/// The fine-tune terms until governance sets them.
+		type DefaultFineTuneParams: Get<FineTuneParamsOf<Self>>;
+		/// Most jobs whose deadline falls in one block (a full block's jobs move to the next).
+		#[pallet::constant]
+		type MaxDuePerBlock: Get<u32>;
+		/// Most checkpoints one job commits (the interval widens for long jobs).
+		#[pallet::constant]
+		type MaxCheckpoints: Get<u32>;
 		/// Who may register and retire base models (governance).
 		type RegistrarOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// The key validators sign serving announcements with (their Aura key, so no new key
@@ -148,7 +197,7 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 		/// Makes a validator key for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::AuthorityId>;
+		type BenchmarkHelper: BenchmarkHelper<Self::AuthorityId, Self::AccountId, Self::AgentKey>;
 	}
 
 	/// The id the next base model gets.
@@ -184,6 +233,45 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Servers<T: Config> = StorageMap<_, Blake2_128Concat, T::AuthorityId, ServingOf<T>>;
 
+	/// The fine-tune terms (governance-set).
+	#[pallet::storage]
+	pub type FineTuneParameters<T: Config> =
+		StorageValue<_, FineTuneParamsOf<T>, ValueQuery, T::DefaultFineTuneParams>;
+
+	/// The id the next fine-tune job gets.
+	#[pallet::storage]
+	pub type NextJobId<T> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Fine-tune jobs by id. Twox64Concat: sequential ids.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// What each delivered job's trainer committed.
+	#[pallet::storage]
+	pub type Commitments<T: Config> = StorageMap<_, Twox64Concat, JobId, CommitmentOf<T>>;
+
+	/// The jobs the chain acts on at each block (draws and deadlines).
+	#[pallet::storage]
+	pub type Due<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxDuePerBlock>,
+		ValueQuery,
+	>;
+
+	/// Open jobs held by each agent (absent: none). Blake2_128Concat: accounts are chosen by
+	/// users.
+	#[pallet::storage]
+	pub type AgentLoad<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A fine-tune's fee, from request until the job is paid, refunded or cancelled.
+		FineTuneFee,
+	}
+
 	#[pallet::genesis_config]
 	#[derive(frame::prelude::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -211,6 +299,23 @@ pub mod pallet {
 		BaseModelRetired { id: ModelId },
 		/// A validator's node announced the base models it serves.
 		ServingAnnounced { authority: T::AuthorityId, models: alloc::vec::Vec<ModelId> },
+		/// A fine-tune was requested and its fee held.
+		FineTuneRequested { job: JobId, requester: T::AccountId, base: ModelId, fee: BalanceOf<T> },
+		/// A trainer was drawn for a job; it must accept by `accept_by`.
+		JobAssigned { job: JobId, agent: T::AccountId, attempt: u8, accept_by: BlockNumberFor<T> },
+		/// The trainer accepted; it must deliver by `deliver_by`.
+		JobAccepted { job: JobId, agent: T::AccountId, deliver_by: BlockNumberFor<T> },
+		/// The trainer committed its adapter, checkpoints and report; verification follows.
+		JobDelivered { job: JobId, agent: T::AccountId, adapter: AdapterHash },
+		/// The trainer missed its deadline: struck and slashed through the agents registry;
+		/// the job is drawn again.
+		TrainerMissed { job: JobId, agent: T::AccountId, slashed: BalanceOf<T> },
+		/// The requester cancelled the job; the fee returned.
+		JobCancelled { job: JobId, refunded: BalanceOf<T> },
+		/// The job failed; the fee returned.
+		JobFailed { job: JobId, reason: JobFailure, refunded: BalanceOf<T> },
+		/// Governance set the fine-tune terms.
+		FineTuneParametersSet { params: FineTuneParamsOf<T> },
 	}
 
 	#[pallet::error]
@@ -239,10 +344,78 @@ pub mod pallet {
 		/// The announcement lists a model that is not a registered, active base model, or lists
 		/// one twice or out of order.
 		BadModelList,
+		/// The base model is retired: nothing new may be trained on it.
+		ModelRetired,
+		/// No adapter has this hash.
+		UnknownAdapter,
+		/// The parent adapter is not active (still verifying, or retired).
+		AdapterNotActive,
+		/// The request names no datanet version.
+		NoData,
+		/// More datanet versions than `MaxLineageDatanets`.
+		TooManyDatanets,
+		/// A datanet is named twice; name each once, at the version wanted.
+		DuplicateDatanet,
+		/// A datanet or version does not exist, or the version has no accepted data.
+		UnknownDatanetVersion,
+		/// A datanet's licence forbids derivative works (an `ND` term); a model is one.
+		LicenceForbidsDerivatives,
+		/// A datanet's licence forbids commercial use (an `NC` term); fine-tunes are paid.
+		LicenceForbidsCommercialUse,
+		/// `rank` is 0 or above 256.
+		BadRank,
+		/// `alpha` is 0 or above 4096.
+		BadAlpha,
+		/// `targets` is empty or has bits beyond bit 6 (`down_proj`).
+		BadTargets,
+		/// `learning_rate` (× 10⁹) is 0 or above 100,000,000 (0.1).
+		BadLearningRate,
+		/// `epochs` is 0 or above 32.
+		BadEpochs,
+		/// `batch` is 0 or above 128.
+		BadBatch,
+		/// `max_len` is below 16 or above the base model's context window.
+		BadMaxLen,
+		/// `eval_percent` is above 50.
+		BadEvalSplit,
+		/// The fee (the runtime API's quote) is above the request's `max_fee`.
+		FeeAboveMax,
+		/// The deadline leaves less than the draw delay, the accept period and the delivery
+		/// window the job's size needs.
+		DeadlineTooSoon,
+		/// The deadline lies further ahead than the governance-set maximum.
+		DeadlineTooFar,
+		/// The deadline buckets ahead are full; try again later.
+		ScheduleFull,
+		/// An amount overflowed.
+		Overflow,
+		/// No job has this id.
+		UnknownJob,
+		/// Only the requester may cancel.
+		NotRequester,
+		/// The trainer has accepted (or the job ended): it can no longer be cancelled.
+		TrainingStarted,
+		/// The job is not in the state this call needs, or the attempt number is stale.
+		WrongJobState,
+		/// The signature is not the assigned agent's key's.
+		BadAgentSignature,
+		/// The accept or delivery deadline has passed.
+		DeadlinePassed,
+		/// The commitment's shape does not match the job: one checkpoint hash and one loss per
+		/// interval, one adapter per epoch ending in the final adapter, at least one step.
+		BadCommitment,
+		/// The fine-tune terms are invalid: a draw delay under 2, a zero accept period,
+		/// delivery base, checkpoint interval or per-agent job limit, attempts outside 1–8, or a
+		/// maximum deadline too short for the periods.
+		BadParameters,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::process_due(now)
+		}
+
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			Self::offchain_announce(now);
 		}
@@ -251,6 +424,12 @@ pub mod pallet {
 			assert!(!T::AnnouncePeriod::get().is_zero(), "AnnouncePeriod must be positive");
 			assert!(T::MaxBaseModels::get() > 0, "MaxBaseModels must be positive");
 			assert!(T::MaxContextLength::get() > 0, "MaxContextLength must be positive");
+			assert!(T::MaxDuePerBlock::get() > 0, "MaxDuePerBlock must be positive");
+			assert!(T::MaxCheckpoints::get() > 0, "MaxCheckpoints must be positive");
+			assert!(
+				Self::params_valid(&T::DefaultFineTuneParams::get()),
+				"DefaultFineTuneParams are invalid"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -316,6 +495,117 @@ pub mod pallet {
 			Self::do_announce(announcement);
 			Ok(())
 		}
+
+		/// Requests a paid LoRA fine-tune of `model` (a base model, or an adapter to continue)
+		/// on the accepted contributions of `datanets` (each at the version named), with
+		/// `params`. The fee (the datanets' prices per use plus the compute price, see the
+		/// runtime API's `fine_tune_quote`) is held from the caller; a trainer is drawn
+		/// `draw_delay` blocks later and must deliver by `deadline`.
+		///
+		/// - Origin: signed (the requester, who will own the model).
+		/// - Errors: [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::UnknownAdapter`],
+		///   [`Error::AdapterNotActive`], [`Error::NoData`], [`Error::TooManyDatanets`],
+		///   [`Error::DuplicateDatanet`], [`Error::UnknownDatanetVersion`],
+		///   [`Error::LicenceForbidsDerivatives`], [`Error::LicenceForbidsCommercialUse`], the
+		///   `Bad*` hyper-parameter errors, [`Error::FeeAboveMax`], [`Error::DeadlineTooSoon`],
+		///   [`Error::DeadlineTooFar`], [`Error::ScheduleFull`], [`Error::Overflow`], and the
+		///   currency's error when the fee cannot be held.
+		/// - Emits [`Event::FineTuneRequested`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::request_fine_tune(datanets.len() as u32))]
+		pub fn request_fine_tune(
+			origin: OriginFor<T>,
+			model: ModelRef,
+			datanets: BoundedVec<(DatanetId, Version), T::MaxLineageDatanets>,
+			params: HyperParams,
+			max_fee: BalanceOf<T>,
+			deadline: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let (job, base, fee) =
+				Self::do_request(who.clone(), model, &datanets, params, max_fee, deadline)?;
+			Self::deposit_event(Event::FineTuneRequested { job, requester: who, base, fee });
+			Ok(())
+		}
+
+		/// Cancels a job no trainer has accepted yet; the whole fee returns.
+		///
+		/// - Origin: signed, the requester.
+		/// - Errors: [`Error::UnknownJob`], [`Error::NotRequester`], [`Error::TrainingStarted`].
+		/// - Emits [`Event::JobCancelled`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::cancel_fine_tune())]
+		pub fn cancel_fine_tune(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let refunded = Self::do_cancel(&who, job)?;
+			Self::deposit_event(Event::JobCancelled { job, refunded });
+			Ok(())
+		}
+
+		/// The assigned trainer accepts attempt `attempt` of `job`.
+		///
+		/// - Origin: none (an unsigned transaction from the trainer's offchain worker); the
+		///   pool admits it only with `signature`, the agent key's over
+		///   [`Pallet::accept_message`], and the same checks run again here.
+		/// - Errors: [`Error::UnknownJob`], [`Error::WrongJobState`],
+		///   [`Error::BadAgentSignature`], [`Error::DeadlinePassed`], [`Error::ScheduleFull`].
+		/// - Emits [`Event::JobAccepted`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::accept_job())]
+		pub fn accept_job(
+			origin: OriginFor<T>,
+			job: JobId,
+			attempt: u8,
+			signature: AgentSignatureOf<T>,
+		) -> DispatchResult {
+			ensure_none(origin)?;
+			let (agent, deliver_by) = Self::do_accept(job, attempt, &signature)?;
+			Self::deposit_event(Event::JobAccepted { job, agent, deliver_by });
+			Ok(())
+		}
+
+		/// The trainer delivers attempt `attempt` of `job`: the final adapter's hash, the hash
+		/// of every checkpoint and the report.
+		///
+		/// - Origin: none (unsigned from the trainer's offchain worker); `signature` is the
+		///   agent key's over [`Pallet::deliver_message`].
+		/// - Errors: [`Error::UnknownJob`], [`Error::WrongJobState`],
+		///   [`Error::BadAgentSignature`], [`Error::DeadlinePassed`], [`Error::BadCommitment`].
+		/// - Emits [`Event::JobDelivered`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::deliver_job(commitment.checkpoints.len() as u32))]
+		pub fn deliver_job(
+			origin: OriginFor<T>,
+			job: JobId,
+			attempt: u8,
+			commitment: CommitmentOf<T>,
+			signature: AgentSignatureOf<T>,
+		) -> DispatchResult {
+			ensure_none(origin)?;
+			let adapter = commitment.adapter;
+			let agent = Self::do_deliver(job, attempt, commitment, &signature)?;
+			Self::deposit_event(Event::JobDelivered { job, agent, adapter });
+			Ok(())
+		}
+
+		/// Sets the fine-tune terms. Jobs already requested keep their fee and checkpoint
+		/// interval; periods apply from their next deadline.
+		///
+		/// - Origin: [`Config::ParamsOrigin`] (the `economic_parameters` track).
+		/// - Errors: [`Error::BadParameters`].
+		/// - Emits [`Event::FineTuneParametersSet`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_fine_tune_parameters())]
+		pub fn set_fine_tune_parameters(
+			origin: OriginFor<T>,
+			params: FineTuneParamsOf<T>,
+		) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			ensure!(Self::params_valid(&params), Error::<T>::BadParameters);
+			FineTuneParameters::<T>::put(params);
+			Self::deposit_event(Event::FineTuneParametersSet { params });
+			Ok(())
+		}
 	}
 
 	#[pallet::validate_unsigned]
@@ -323,10 +613,18 @@ pub mod pallet {
 		type Call = Call<T>;
 
 		fn validate_unsigned(_source: TransactionSource, call: &Self::Call) -> TransactionValidity {
-			let Call::announce_serving { announcement, signature } = call else {
-				return InvalidTransaction::Call.into();
-			};
-			Self::validate_announcement(announcement, signature)
+			match call {
+				Call::announce_serving { announcement, signature } => {
+					Self::validate_announcement(announcement, signature)
+				}
+				Call::accept_job { job, attempt, signature } => {
+					Self::validate_accept(*job, *attempt, signature)
+				}
+				Call::deliver_job { job, attempt, commitment, signature } => {
+					Self::validate_deliver(*job, *attempt, commitment, signature)
+				}
+				_ => InvalidTransaction::Call.into(),
+			}
 		}
 	}
 }

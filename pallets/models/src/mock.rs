@@ -54,6 +54,7 @@ impl pallet_balances::Config for Test {
 	type Balance = Balance;
 	type AccountStore = System;
 	type ExistentialDeposit = ConstU128<1>;
+	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
 impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
@@ -84,9 +85,95 @@ impl Contains<UintAuthorityId> for Authorities {
 pub const PERIOD: u64 = 5;
 pub const MAX_MODELS: u32 = 3;
 
+/// A fine-tune's terms in the tests: base fee 100, 2 per KiB·epoch, draw after 2 blocks, 3 to
+/// accept, 10 + 5 per MiB·epoch to deliver, 3 attempts, 1 job per agent, deadlines up to 500
+/// blocks ahead, a checkpoint every 4 steps.
+pub fn test_params() -> pallet_models::FineTuneParamsOf<Test> {
+	pallet_models::FineTuneParams {
+		base_fee: 100,
+		price_per_kib_epoch: 2,
+		draw_delay: 2,
+		accept_period: 3,
+		delivery_base: 10,
+		delivery_per_mib_epoch: 5,
+		max_attempts: 3,
+		max_jobs_per_agent: 1,
+		max_deadline: 500,
+		checkpoint_every: 4,
+	}
+}
+
+parameter_types! {
+	pub DefaultFineTune: pallet_models::FineTuneParamsOf<Test> = test_params();
+}
+
+/// The agent key of account `a`.
+pub fn agent_key(a: AccountId) -> UintAuthorityId {
+	UintAuthorityId(1000 + a)
+}
+
+thread_local! {
+	/// Trainer agents of base model 0, sorted.
+	pub static TRAINERS: core::cell::RefCell<Vec<AccountId>> = const { core::cell::RefCell::new(Vec::new()) };
+	/// Faults recorded, in order.
+	pub static FAULTS: core::cell::RefCell<Vec<(AccountId, openledger_primitives::Fault)>> = const { core::cell::RefCell::new(Vec::new()) };
+	/// Outcomes recorded, in order.
+	pub static OUTCOMES: core::cell::RefCell<Vec<(AccountId, openledger_primitives::Outcome)>> = const { core::cell::RefCell::new(Vec::new()) };
+	/// Datanet versions: (datanet, version) → data.
+	pub static DATA: core::cell::RefCell<alloc::collections::BTreeMap<(u32, u32), openledger_primitives::DataVersion<AccountId, Balance>>> = const { core::cell::RefCell::new(alloc::collections::BTreeMap::new()) };
+}
+
+/// The slash of a missed deadline in the mock registry.
+pub const MISS_SLASH: Balance = 7;
+
+/// A registry whose trainers (of base model 0 only) are set by the tests; faults slash
+/// [`MISS_SLASH`] and are recorded.
+pub struct MockAgents;
+impl openledger_primitives::AgentRegistry<AccountId, Balance> for MockAgents {
+	fn can_work(a: &AccountId, c: openledger_primitives::Capability, m: u64) -> bool {
+		c == openledger_primitives::Capability::Train
+			&& m == 0 && TRAINERS.with(|t| t.borrow().contains(a))
+	}
+	fn providers(c: openledger_primitives::Capability, m: u64) -> Vec<AccountId> {
+		if c == openledger_primitives::Capability::Train && m == 0 {
+			TRAINERS.with(|t| t.borrow().clone())
+		} else {
+			Vec::new()
+		}
+	}
+	fn record(a: &AccountId, o: openledger_primitives::Outcome) {
+		OUTCOMES.with(|x| x.borrow_mut().push((*a, o)));
+	}
+	fn fault(a: &AccountId, f: openledger_primitives::Fault) -> Balance {
+		FAULTS.with(|x| x.borrow_mut().push((*a, f)));
+		MISS_SLASH
+	}
+}
+impl openledger_primitives::AgentKeys<AccountId, UintAuthorityId> for MockAgents {
+	fn key_of(a: &AccountId) -> Option<UintAuthorityId> {
+		TRAINERS.with(|t| t.borrow().contains(a)).then(|| agent_key(*a))
+	}
+}
+
+/// Datanet versions set by the tests.
+pub struct MockData;
+impl openledger_primitives::TrainingData<AccountId, Balance> for MockData {
+	fn version(d: u32, v: u32) -> Option<openledger_primitives::DataVersion<AccountId, Balance>> {
+		DATA.with(|x| x.borrow().get(&(d, v)).cloned())
+	}
+}
+
 impl pallet_models::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type ParamsOrigin = frame_system::EnsureRoot<AccountId>;
+	type Agents = MockAgents;
+	type AgentKey = UintAuthorityId;
+	type TrainingData = MockData;
+	type DefaultFineTuneParams = DefaultFineTune;
+	type MaxDuePerBlock = ConstU32<2>;
+	type MaxCheckpoints = ConstU32<8>;
 	type RegistrarOrigin = frame_system::EnsureRoot<AccountId>;
 	type AuthorityId = UintAuthorityId;
 	type IsAuthority = Authorities;
@@ -106,14 +193,54 @@ impl pallet_models::Config for Test {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct BenchHelper;
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_models::BenchmarkHelper<UintAuthorityId> for BenchHelper {
+impl pallet_models::BenchmarkHelper<UintAuthorityId, AccountId, UintAuthorityId> for BenchHelper {
 	fn authority() -> UintAuthorityId {
 		UintAuthorityId(1)
 	}
+	fn trainers(_model: u64, n: u32) -> Vec<AccountId> {
+		let all: Vec<AccountId> = (0..u64::from(n)).map(|i| 10_000 + i).collect();
+		TRAINERS.with(|t| *t.borrow_mut() = all.clone());
+		all
+	}
+	fn trainer_key(_model: u64, agent: &AccountId) -> UintAuthorityId {
+		TRAINERS.with(|t| {
+			let mut t = t.borrow_mut();
+			if !t.contains(agent) {
+				t.push(*agent);
+				t.sort_unstable();
+			}
+		});
+		agent_key(*agent)
+	}
+	fn datanet_version(n: u32) -> (u32, u32) {
+		DATA.with(|x| {
+			x.borrow_mut().insert(
+				(n, 1),
+				openledger_primitives::DataVersion {
+					owner: 9,
+					commitment: [n as u8; 32],
+					accepted: 10,
+					bytes: 10_000,
+					price_per_use: 50,
+					licence: b"CC-BY-4.0".to_vec(),
+				},
+			)
+		});
+		(n, 1)
+	}
 }
 
+/// Funded accounts: 1 to 9 and the trainers 20 to 29, 1,000,000 each.
 pub fn new_test_ext() -> TestState {
-	let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	TRAINERS.with(|t| t.borrow_mut().clear());
+	FAULTS.with(|t| t.borrow_mut().clear());
+	OUTCOMES.with(|t| t.borrow_mut().clear());
+	DATA.with(|t| t.borrow_mut().clear());
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+	let balances = (1..10).chain(20..30).map(|a| (a, 1_000_000)).collect();
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut t)
+		.unwrap_or_default();
 	let mut ext = TestState::new(t);
 	ext.execute_with(|| System::set_block_number(1));
 	ext

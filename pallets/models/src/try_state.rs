@@ -10,7 +10,7 @@ impl<T: Config> Pallet<T> {
 	/// Invariants: the hash index and the base models match one to one, ids are below
 	/// `NextModelId`, the active count is right and within `MaxBaseModels`; every adapter's
 	/// base exists and is listed under it; every serving record lists only existing models,
-	/// sorted without repeats.
+	/// sorted without repeats; and the fine-tune invariants of `try_state_jobs`.
 	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 		let next = NextModelId::<T>::get();
 		let mut active = 0u32;
@@ -46,6 +46,58 @@ impl<T: Config> Pallet<T> {
 				"a serving record names an unknown model"
 			);
 		}
+		Self::try_state_jobs()
+	}
+
+	/// Invariants of fine-tunes: the fees held from each requester are exactly the fees of its
+	/// open jobs; each agent's load is its open jobs; every job due at a block is in that
+	/// block's bucket and every bucket entry is due there; delivered jobs, and only they, have
+	/// a commitment; ids are below `NextJobId`.
+	fn try_state_jobs() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		use frame::token::fungible::InspectHold;
+		let next = NextJobId::<T>::get();
+		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut due = 0usize;
+		for (id, job) in Jobs::<T>::iter() {
+			ensure!(id < next, "a job id is not below NextJobId");
+			ensure!(
+				job.tried.len() <= usize::from(job.attempts),
+				"more agents tried than attempts"
+			);
+			ensure!(job.data_fee <= job.fee, "a job's data fee exceeds its fee");
+			let e = held.entry(job.requester.clone()).or_insert_with(Zero::zero);
+			if job.state.is_open() {
+				*e = e.saturating_add(job.fee);
+			}
+			if let Some(agent) = job.state.agent() {
+				let n = load.entry(agent.clone()).or_default();
+				*n = n.saturating_add(1);
+			}
+			if let Some(at) = job.state.due() {
+				ensure!(Due::<T>::get(at).contains(&id), "a due job is missing from its bucket");
+				due = due.saturating_add(1);
+			}
+			ensure!(
+				Commitments::<T>::contains_key(id)
+					== matches!(job.state, JobState::Delivered { .. }),
+				"a commitment without a delivered job, or the reverse"
+			);
+		}
+		let listed: usize = Due::<T>::iter().map(|(_, b)| b.len()).sum();
+		ensure!(listed == due, "a deadline bucket holds a job not due there");
+		for (who, amount) in held {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::FineTuneFee.into(), &who) == amount,
+				"fine-tune fees held differ from the open jobs' fees"
+			);
+		}
+		ensure!(
+			AgentLoad::<T>::iter().count() == load.len()
+				&& load.iter().all(|(a, n)| AgentLoad::<T>::get(a) == Some(*n)),
+			"an agent's load differs from its open jobs"
+		);
 		Ok(())
 	}
 }

@@ -237,3 +237,283 @@ pub struct BaseModelView<BlockNumber> {
 	/// Registration block.
 	pub registered_at: BlockNumber,
 }
+
+/// A fine-tune job's id (sequential).
+pub type JobId = u64;
+
+/// What a fine-tune starts from.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+	Serialize,
+	Deserialize,
+)]
+pub enum ModelRef {
+	/// A registered, active base model.
+	Base(ModelId),
+	/// An active adapter: the job continues its training (the new model's parent).
+	Adapter(AdapterHash),
+}
+
+/// The governance-set terms of fine-tunes (the `economic_parameters` track).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+	Serialize,
+	Deserialize,
+)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FineTuneParams<Balance, BlockNumber> {
+	/// Fixed part of every job's compute price.
+	pub base_fee: Balance,
+	/// Compute price per KiB of training data per epoch (the data rounded up to whole KiB).
+	pub price_per_kib_epoch: Balance,
+	/// Blocks between a request and the draw of its trainer (at least 2, so the seed, the
+	/// parent hash of the draw block, is fixed only after the request is on chain).
+	pub draw_delay: BlockNumber,
+	/// Blocks an assigned trainer has to accept the job.
+	pub accept_period: BlockNumber,
+	/// Blocks an accepted trainer has to deliver, fixed part.
+	pub delivery_base: BlockNumber,
+	/// Blocks an accepted trainer has to deliver, per MiB of data per epoch (rounded up).
+	pub delivery_per_mib_epoch: BlockNumber,
+	/// Trainers one job is assigned to before it fails and is refunded (1 to
+	/// [`MAX_ATTEMPTS`]).
+	pub max_attempts: u8,
+	/// Open jobs (assigned, training or delivered) one agent may hold; busier agents are left
+	/// out of draws.
+	pub max_jobs_per_agent: u32,
+	/// Furthest a requester's deadline may lie ahead (bounds how long a fee is held).
+	pub max_deadline: BlockNumber,
+	/// Steps between two committed checkpoints (K); the trainer commits one every K steps and
+	/// one after the last step.
+	pub checkpoint_every: u32,
+}
+
+/// Most trainers one job may be assigned to.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// A datanet version a job trains on, as pinned at request time.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct PinnedData<Balance> {
+	/// The datanet.
+	pub datanet: DatanetId,
+	/// Its version.
+	pub version: Version,
+	/// The version's commitment: exactly which contributions.
+	pub commitment: [u8; 32],
+	/// How many (the first `accepted` in acceptance order).
+	pub accepted: u32,
+	/// Their total size in bytes.
+	pub bytes: u64,
+	/// The datanet's price per use at request time, held in the fee.
+	pub price: Balance,
+}
+
+/// Why a job ended without a model.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum JobFailure {
+	/// No eligible trainer was found before the deadline left too little time.
+	NoTrainer,
+	/// Every assigned trainer missed its deadline, [`FineTuneParams::max_attempts`] of them
+	/// or as many as the deadline allowed.
+	TrainersMissed,
+}
+
+/// Where a job stands.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub enum JobState<AccountId, BlockNumber> {
+	/// Waiting for the draw of a trainer at block `draw_at`.
+	Queued {
+		/// The draw block.
+		draw_at: BlockNumber,
+	},
+	/// Assigned to `agent`, which must accept by `accept_by`.
+	Assigned {
+		/// The trainer agent (owner account).
+		agent: AccountId,
+		/// Last block to accept in.
+		accept_by: BlockNumber,
+	},
+	/// Accepted by `agent`, which must deliver by `deliver_by`.
+	Training {
+		/// The trainer agent.
+		agent: AccountId,
+		/// Last block to deliver in.
+		deliver_by: BlockNumber,
+	},
+	/// `agent` committed the training at block `at`; verification follows.
+	Delivered {
+		/// The trainer agent.
+		agent: AccountId,
+		/// Block of the commitment.
+		at: BlockNumber,
+	},
+	/// The requester cancelled before training started; the fee was refunded.
+	Cancelled,
+	/// The job failed; the fee was refunded.
+	Failed(JobFailure),
+}
+
+impl<AccountId, BlockNumber> JobState<AccountId, BlockNumber> {
+	/// The agent holding the job, while it holds one (assigned, training or delivered).
+	pub fn agent(&self) -> Option<&AccountId> {
+		match self {
+			JobState::Assigned { agent, .. }
+			| JobState::Training { agent, .. }
+			| JobState::Delivered { agent, .. } => Some(agent),
+			_ => None,
+		}
+	}
+
+	/// The block at which the chain acts on the job unless something happens first: the draw
+	/// block, or the block after the last one to accept or deliver in.
+	pub fn due(&self) -> Option<BlockNumber>
+	where
+		BlockNumber: Copy + Saturating + One,
+	{
+		match self {
+			JobState::Queued { draw_at } => Some(*draw_at),
+			JobState::Assigned { accept_by: by, .. }
+			| JobState::Training { deliver_by: by, .. } => Some(by.saturating_add(One::one())),
+			_ => None,
+		}
+	}
+
+	/// Whether the fee is still held (not cancelled or failed).
+	pub fn is_open(&self) -> bool {
+		!matches!(self, JobState::Cancelled | JobState::Failed(_))
+	}
+}
+
+/// A fine-tune job (`Data` and `Tried` are the runtime's bounded lists).
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct FineTuneJob<AccountId, Balance, BlockNumber, Data, Tried> {
+	/// Who pays and will own the model.
+	pub requester: AccountId,
+	/// The base model trained.
+	pub base: ModelId,
+	/// The adapter training continues from, if any.
+	pub parent: Option<AdapterHash>,
+	/// The datanet versions trained on, sorted by datanet.
+	pub data: Data,
+	/// The hyper-parameters.
+	pub params: openledger_primitives::HyperParams,
+	/// The whole fee, held from the requester: `data_fee + compute_fee`.
+	pub fee: Balance,
+	/// The part owed to the datanets (their prices per use).
+	pub data_fee: Balance,
+	/// The requester's deadline: the last block a trainer may deliver in.
+	pub deadline: BlockNumber,
+	/// Steps between committed checkpoints for this job (the parameter at request time).
+	pub checkpoint_every: u32,
+	/// Where it stands.
+	pub state: JobState<AccountId, BlockNumber>,
+	/// Assignments so far (the current one included).
+	pub attempts: u8,
+	/// Agents that were assigned and missed a deadline (never drawn again for this job).
+	pub tried: Tried,
+	/// Block of the request.
+	pub created: BlockNumber,
+}
+
+/// The trainer's report, in fixed point (losses in micro-nats per token).
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(MaxPoints))]
+pub struct TrainingReport<MaxPoints: Get<u32>> {
+	/// Mean loss on the held-out split before training (× 10⁶).
+	pub eval_loss_before: u32,
+	/// Mean loss on the held-out split after training (× 10⁶).
+	pub eval_loss_after: u32,
+	/// Tokens trained on (all epochs).
+	pub tokens: u64,
+	/// Mean training loss over each checkpoint interval (× 10⁶), one per checkpoint.
+	pub losses: BoundedVec<u32, MaxPoints>,
+}
+
+/// What a trainer commits when it delivers: the adapter, every checkpoint and the report.
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+#[scale_info(skip_type_params(MaxCheckpoints))]
+pub struct TrainingCommitment<MaxCheckpoints: Get<u32>> {
+	/// SHA-256 of the final adapter's canonical bytes: the new model's id.
+	pub adapter: AdapterHash,
+	/// Optimiser steps taken.
+	pub steps: u32,
+	/// Hash of the checkpoint (adapter, AdamW moments, step, data position) after every
+	/// interval of steps and after the last step; see [`checkpoint_interval`].
+	pub checkpoints: BoundedVec<[u8; 32], MaxCheckpoints>,
+	/// SHA-256 of the adapter after each epoch (the last is `adapter`).
+	pub epoch_adapters: BoundedVec<
+		AdapterHash,
+		ConstU32<{ openledger_primitives::fine_tune::limits::MAX_EPOCHS as u32 }>,
+	>,
+	/// The report.
+	pub report: TrainingReport<MaxCheckpoints>,
+}
+
+/// Steps between the checkpoints of a job of `steps` steps: the job's `every` (K), widened so
+/// that at most `max` checkpoints are committed.
+pub fn checkpoint_interval(steps: u32, every: u32, max: u32) -> u32 {
+	let every = every.max(1);
+	let widest = steps.div_ceil(max.max(1));
+	every.max(widest)
+}
+
+/// Checkpoints committed for `steps` steps at `interval`: one per interval, the last after the
+/// final step.
+pub fn checkpoint_count(steps: u32, interval: u32) -> u32 {
+	steps.div_ceil(interval.max(1))
+}

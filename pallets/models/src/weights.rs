@@ -45,6 +45,18 @@ pub trait WeightInfo {
 	fn retire_base_model() -> Weight;
 	/// Weight of `announce_serving`.
 	fn announce_serving(m: u32, ) -> Weight;
+	/// Weight of `request_fine_tune`.
+	fn request_fine_tune(d: u32, ) -> Weight;
+	/// Weight of `cancel_fine_tune`.
+	fn cancel_fine_tune() -> Weight;
+	/// Weight of `accept_job`.
+	fn accept_job() -> Weight;
+	/// Weight of `deliver_job`.
+	fn deliver_job(c: u32, ) -> Weight;
+	/// Weight of `set_fine_tune_parameters`.
+	fn set_fine_tune_parameters() -> Weight;
+	/// Weight of `process_job`.
+	fn process_job(p: u32, ) -> Weight;
 }
 
 /// Weights measured for the runtime, with its database weights (`T::DbWeight`).
@@ -100,6 +112,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2666).saturating_mul(m.into()))
 	}
+	fn request_fine_tune(d: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 8000)
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	fn cancel_fine_tune() -> Weight {
+		Weight::from_parts(50_000_000, 8000)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+	}
+	fn accept_job() -> Weight {
+		Weight::from_parts(80_000_000, 8000)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	fn deliver_job(c: u32, ) -> Weight {
+		Weight::from_parts(80_000_000, 8000)
+			.saturating_add(Weight::from_parts(100_000, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
+	fn set_fine_tune_parameters() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn process_job(p: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 8000)
+			.saturating_add(Weight::from_parts(5_000_000, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+	}
 }
 
 /// The same measurements with ParityDB weights, for tests and mocks.
@@ -121,5 +167,39 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2666).saturating_mul(m.into()))
+	}
+	fn request_fine_tune(d: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 8000)
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(d.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	fn cancel_fine_tune() -> Weight {
+		Weight::from_parts(50_000_000, 8000)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+	}
+	fn accept_job() -> Weight {
+		Weight::from_parts(80_000_000, 8000)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn deliver_job(c: u32, ) -> Weight {
+		Weight::from_parts(80_000_000, 8000)
+			.saturating_add(Weight::from_parts(100_000, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
+	fn set_fine_tune_parameters() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn process_job(p: u32, ) -> Weight {
+		Weight::from_parts(60_000_000, 8000)
+			.saturating_add(Weight::from_parts(5_000_000, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 }

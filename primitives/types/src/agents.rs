@@ -131,3 +131,16 @@ impl<AccountId, Balance: Default> AgentRegistry<AccountId, Balance> for () {
 		Balance::default()
 	}
 }
+
+/// The signing keys of agents, for the pallets that check work an agent's node signed.
+pub trait AgentKeys<AccountId, Key> {
+	/// The key `agent`'s node signs its work with, if `agent` is registered.
+	fn key_of(agent: &AccountId) -> Option<Key>;
+}
+
+/// No agents, no keys.
+impl<AccountId, Key> AgentKeys<AccountId, Key> for () {
+	fn key_of(_: &AccountId) -> Option<Key> {
+		None
+	}
+}

@@ -10,8 +10,10 @@
 //! - attribution: [`Attribution`] (contributions with their [`Perbill`] share) and
 //!   [`normalize_ppb`], integer-only, so every validator gets the same bytes;
 //! - money: [`FeeSplit`] and [`FeeSplit::divide`], which never creates or loses a planck;
-//! - agents: [`Capability`], [`Outcome`], [`Fault`] and the [`AgentRegistry`] trait through which
-//!   the pallets that assign AI work reach `pallet-agents`.
+//! - fine-tunes: [`HyperParams`] with their limits, the licence rule for training data and the
+//!   [`TrainingData`] trait through which `pallet-models` reads datanet versions;
+//! - agents: [`Capability`], [`Outcome`], [`Fault`] and the [`AgentRegistry`] and [`AgentKeys`]
+//!   traits through which the pallets that assign AI work reach `pallet-agents`.
 //!
 //! `no_std`, no floats, no panics: everything here is consensus code.
 
@@ -23,14 +25,19 @@ pub mod agents;
 pub mod attribution;
 pub mod content;
 pub mod fee;
+pub mod fine_tune;
 
-pub use agents::{AgentRegistry, Capability, Fault, Outcome};
+pub use agents::{AgentKeys, AgentRegistry, Capability, Fault, Outcome};
 pub use attribution::{normalize_ppb, Attribution};
 pub use content::{
 	chunk_hash, chunk_key, content_hash, content_hash_of, file_key, ContentHash, ContentHasher,
 	FileManifest, CONTENT_HASH_DOMAIN,
 };
 pub use fee::FeeSplit;
+pub use fine_tune::{
+	licence_permits_paid_training, BadHyperParam, DataVersion, HyperParams, LicenceBar,
+	TrainingData,
+};
 pub use sp_arithmetic::Perbill;
 
 /// Datanet identifier (sequential).

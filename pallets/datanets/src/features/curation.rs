@@ -45,6 +45,7 @@ impl<T: Config> Pallet<T> {
 			let mut c = Self::take_pending(datanet, &mut pending, *id)?;
 			merkle::append(&mut frontier, d.accepted, c.hash).map_err(|_| Error::<T>::TreeFull)?;
 			d.accepted = d.accepted.saturating_add(1);
+			d.accepted_bytes = d.accepted_bytes.saturating_add(c.size.into());
 			d.pending = d.pending.saturating_sub(1);
 			T::Currency::release(&reason, &c.contributor, c.deposit, Precision::BestEffort)?;
 			Records::<T>::mutate(datanet, &c.contributor, |r| {
@@ -61,6 +62,7 @@ impl<T: Config> Pallet<T> {
 			VersionInfo {
 				commitment,
 				accepted: d.accepted,
+				bytes: d.accepted_bytes,
 				block: frame_system::Pallet::<T>::block_number(),
 			},
 		);

@@ -77,6 +77,7 @@ impl<T: Config> Pallet<T> {
 				status: DatanetStatus::Open,
 				version: 0,
 				accepted: 0,
+				accepted_bytes: 0,
 				pending: 0,
 				deposit,
 				created: frame_system::Pallet::<T>::block_number(),
