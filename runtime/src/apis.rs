@@ -48,6 +48,38 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 		}
 	}
 
+	impl pallet_models_runtime_api::FineTuneApi<
+		Block,
+		Balance,
+		pallet_models::JobOf<Runtime>,
+		pallet_models::CommitmentOf<Runtime>,
+		pallet_models::FineTuneParamsOf<Runtime>,
+	> for Runtime {
+		fn quote(
+			model: pallet_models::ModelRef,
+			datanets: Vec<(pallet_models::DatanetId, pallet_models::Version)>,
+			params: pallet_models::HyperParams,
+		) -> Result<Balance, polkadot_sdk::sp_runtime::DispatchError> {
+			crate::Models::quote(model, &datanets, &params)
+		}
+
+		fn job(id: pallet_models::JobId) -> Option<pallet_models::JobOf<Runtime>> {
+			crate::Models::job(id)
+		}
+
+		fn jobs(start: pallet_models::JobId, limit: u32) -> Vec<(pallet_models::JobId, pallet_models::JobOf<Runtime>)> {
+			crate::Models::jobs(start, limit)
+		}
+
+		fn commitment(id: pallet_models::JobId) -> Option<pallet_models::CommitmentOf<Runtime>> {
+			crate::Models::commitment(id)
+		}
+
+		fn parameters() -> pallet_models::FineTuneParamsOf<Runtime> {
+			pallet_models::FineTuneParameters::<Runtime>::get()
+		}
+	}
+
 	impl pallet_agents_runtime_api::AgentsApi<Block, AccountId, pallet_agents::crypto::AgentId, Balance, BlockNumber> for Runtime {
 		fn agent(owner: AccountId) -> Option<pallet_agents::AgentViewOf<Runtime>> {
 			crate::Agents::agent(owner)

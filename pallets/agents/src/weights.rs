@@ -79,16 +79,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// The range of component `m` is `[1, 8]`.
 	fn register(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `368 + m * (75 ±0)`
 		//  Estimated: `4240 + m * (21388 ±0)`
-		// Minimum execution time: 114_091_000 picoseconds.
-		Weight::from_parts(125_920_864, 4240)
-			// Standard Error: 176_599
-			.saturating_add(Weight::from_parts(9_346_136, 0).saturating_mul(m.into()))
+		// Minimum execution time: 107_731_000 picoseconds.
+		Weight::from_parts(123_180_599, 4240)
+			// Standard Error: 61_423
+			.saturating_add(Weight::from_parts(10_088_295, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -106,10 +106,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1753 + m * (49 ±0)`
 		//  Estimated: `172094 + m * (2666 ±0)`
-		// Minimum execution time: 90_686_000 picoseconds.
-		Weight::from_parts(94_028_900, 172094)
-			// Standard Error: 71_285
-			.saturating_add(Weight::from_parts(7_411_793, 0).saturating_mul(m.into()))
+		// Minimum execution time: 88_182_000 picoseconds.
+		Weight::from_parts(94_677_580, 172094)
+			// Standard Error: 76_965
+			.saturating_add(Weight::from_parts(7_315_778, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
@@ -123,8 +123,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `670`
 		//  Estimated: `4240`
-		// Minimum execution time: 57_206_000 picoseconds.
-		Weight::from_parts(62_984_000, 4240)
+		// Minimum execution time: 58_929_000 picoseconds.
+		Weight::from_parts(69_494_000, 4240)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -133,13 +133,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `798`
 		//  Estimated: `4240`
-		// Minimum execution time: 58_488_000 picoseconds.
-		Weight::from_parts(62_173_000, 4240)
+		// Minimum execution time: 56_104_000 picoseconds.
+		Weight::from_parts(62_754_000, 4240)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -151,13 +151,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `902`
 		//  Estimated: `4240`
-		// Minimum execution time: 16_525_000 picoseconds.
-		Weight::from_parts(18_418_000, 4240)
+		// Minimum execution time: 15_974_000 picoseconds.
+		Weight::from_parts(19_249_000, 4240)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Agents::Agents` (r:1 w:1)
 	/// Proof: `Agents::Agents` (`max_values`: None, `max_size`: Some(775), added: 3250, mode: `MaxEncodedLen`)
+	/// Storage: `Models::AgentLoad` (r:1 w:0)
+	/// Proof: `Models::AgentLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::Parameters` (r:1 w:0)
 	/// Proof: `Agents::Parameters` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::Providers` (r:16 w:16)
@@ -165,13 +167,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `m` is `[1, 8]`.
 	fn deregister(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `606 + m * (96 ±0)`
+		//  Measured:  `703 + m * (96 ±0)`
 		//  Estimated: `4240 + m * (21388 ±0)`
-		// Minimum execution time: 25_128_000 picoseconds.
-		Weight::from_parts(22_460_613, 4240)
-			// Standard Error: 16_702
-			.saturating_add(Weight::from_parts(8_280_051, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(2_u64))
+		// Minimum execution time: 29_564_000 picoseconds.
+		Weight::from_parts(26_876_604, 4240)
+			// Standard Error: 14_197
+			.saturating_add(Weight::from_parts(7_599_662, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
@@ -182,7 +184,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::AgentCount` (r:1 w:1)
 	/// Proof: `Agents::AgentCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::AgentByKey` (r:0 w:1)
@@ -191,8 +193,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1080`
 		//  Estimated: `4240`
-		// Minimum execution time: 54_943_000 picoseconds.
-		Weight::from_parts(60_201_000, 4240)
+		// Minimum execution time: 51_748_000 picoseconds.
+		Weight::from_parts(56_905_000, 4240)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -202,8 +204,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 4_507_000 picoseconds.
-		Weight::from_parts(4_957_000, 0)
+		// Minimum execution time: 4_226_000 picoseconds.
+		Weight::from_parts(4_647_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Agents::Agents` (r:1 w:1)
@@ -212,8 +214,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `602`
 		//  Estimated: `4240`
-		// Minimum execution time: 12_959_000 picoseconds.
-		Weight::from_parts(14_662_000, 4240)
+		// Minimum execution time: 12_288_000 picoseconds.
+		Weight::from_parts(15_173_000, 4240)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -222,15 +224,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Agents::Parameters` (r:1 w:0)
 	/// Proof: `Agents::Parameters` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn fault() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1291`
 		//  Estimated: `6196`
-		// Minimum execution time: 60_631_000 picoseconds.
-		Weight::from_parts(64_226_000, 6196)
+		// Minimum execution time: 57_216_000 picoseconds.
+		Weight::from_parts(62_915_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -239,8 +241,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register(m: u32, ) -> Weight {
-		Weight::from_parts(125_920_864, 4240)
-			.saturating_add(Weight::from_parts(9_346_136, 0).saturating_mul(m.into()))
+		Weight::from_parts(123_180_599, 4240)
+			.saturating_add(Weight::from_parts(10_088_295, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
@@ -248,53 +250,53 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 21388).saturating_mul(m.into()))
 	}
 	fn update(m: u32, ) -> Weight {
-		Weight::from_parts(94_028_900, 172094)
-			.saturating_add(Weight::from_parts(7_411_793, 0).saturating_mul(m.into()))
+		Weight::from_parts(94_677_580, 172094)
+			.saturating_add(Weight::from_parts(7_315_778, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(17_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
 			.saturating_add(Weight::from_parts(0, 2666).saturating_mul(m.into()))
 	}
 	fn rotate_key() -> Weight {
-		Weight::from_parts(62_984_000, 4240)
+		Weight::from_parts(69_494_000, 4240)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(62_173_000, 4240)
+		Weight::from_parts(62_754_000, 4240)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(18_418_000, 4240)
+		Weight::from_parts(19_249_000, 4240)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn deregister(m: u32, ) -> Weight {
-		Weight::from_parts(22_460_613, 4240)
-			.saturating_add(Weight::from_parts(8_280_051, 0).saturating_mul(m.into()))
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
+		Weight::from_parts(26_876_604, 4240)
+			.saturating_add(Weight::from_parts(7_599_662, 0).saturating_mul(m.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 21388).saturating_mul(m.into()))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(60_201_000, 4240)
+		Weight::from_parts(56_905_000, 4240)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_parameters() -> Weight {
-		Weight::from_parts(4_957_000, 0)
+		Weight::from_parts(4_647_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn reinstate() -> Weight {
-		Weight::from_parts(14_662_000, 4240)
+		Weight::from_parts(15_173_000, 4240)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn fault() -> Weight {
-		Weight::from_parts(64_226_000, 6196)
+		Weight::from_parts(62_915_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}

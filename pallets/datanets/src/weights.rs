@@ -2,7 +2,7 @@
 //!
 //! Do not edit: rerun `scripts/weights` after changing a call or its benchmark.
 //!
-//! CLI VERSION 64.0.0, DATE: 2026-11-25, STEPS: `50`, REPEAT: `20`
+//! CLI VERSION 64.0.0, DATE: 2026-12-02, STEPS: `50`, REPEAT: `20`
 //! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -25,9 +25,9 @@
 // --heap-pages
 // 4096
 // --template
-// scripts/weights-template.hbs
+// /work/main/scripts/lib/weights-template.hbs
 // --output
-// pallets/datanets/src/weights.rs
+// /work/main/pallets/datanets/src/weights.rs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -81,109 +81,109 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Datanet` (r:0 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	fn create_datanet() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `145`
-		//  Estimated: `3604`
-		// Minimum execution time: 68_322_000 picoseconds.
-		Weight::from_parts(70_885_000, 3604)
+		//  Estimated: `3712`
+		// Minimum execution time: 45_338_000 picoseconds.
+		Weight::from_parts(48_873_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	fn update_metadata() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1643`
-		//  Estimated: `5048`
-		// Minimum execution time: 21_221_000 picoseconds.
-		Weight::from_parts(23_014_000, 5048)
+		//  Measured:  `1651`
+		//  Estimated: `5056`
+		// Minimum execution time: 13_069_000 picoseconds.
+		Weight::from_parts(14_542_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	fn set_rules() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1643`
-		//  Estimated: `5048`
-		// Minimum execution time: 17_907_000 picoseconds.
-		Weight::from_parts(19_919_000, 5048)
+		//  Measured:  `1651`
+		//  Estimated: `5056`
+		// Minimum execution time: 11_327_000 picoseconds.
+		Weight::from_parts(12_609_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	fn add_curator() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1643`
-		//  Estimated: `5048`
-		// Minimum execution time: 18_267_000 picoseconds.
-		Weight::from_parts(19_879_000, 5048)
+		//  Measured:  `1651`
+		//  Estimated: `5056`
+		// Minimum execution time: 11_527_000 picoseconds.
+		Weight::from_parts(12_689_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	fn remove_curator() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1643`
-		//  Estimated: `5048`
-		// Minimum execution time: 17_986_000 picoseconds.
-		Weight::from_parts(19_639_000, 5048)
+		//  Measured:  `1651`
+		//  Estimated: `5056`
+		// Minimum execution time: 11_317_000 picoseconds.
+		Weight::from_parts(12_629_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:0)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Allowed` (r:1 w:1)
 	/// Proof: `Datanets::Allowed` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	fn set_allowed() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1643`
-		//  Estimated: `5048`
-		// Minimum execution time: 21_673_000 picoseconds.
-		Weight::from_parts(23_675_000, 5048)
+		//  Measured:  `1651`
+		//  Estimated: `5056`
+		// Minimum execution time: 13_671_000 picoseconds.
+		Weight::from_parts(14_592_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn transfer_ownership() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1941`
-		//  Estimated: `6218`
-		// Minimum execution time: 114_610_000 picoseconds.
-		Weight::from_parts(118_716_000, 6218)
+		//  Measured:  `1950`
+		//  Estimated: `6434`
+		// Minimum execution time: 77_566_000 picoseconds.
+		Weight::from_parts(81_232_000, 6434)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::UploadByHash` (r:1 w:0)
 	/// Proof: `Datanets::UploadByHash` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn set_status() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1801`
-		//  Estimated: `5048`
-		// Minimum execution time: 66_679_000 picoseconds.
-		Weight::from_parts(69_963_000, 5048)
+		//  Measured:  `1810`
+		//  Estimated: `5056`
+		// Minimum execution time: 43_796_000 picoseconds.
+		Weight::from_parts(45_669_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Allowed` (r:1 w:0)
 	/// Proof: `Datanets::Allowed` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::ByHash` (r:1 w:1)
@@ -195,7 +195,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::NextContributionId` (r:1 w:1)
 	/// Proof: `Datanets::NextContributionId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Pending` (r:1 w:1)
@@ -205,17 +205,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `b` is `[1, 1048576]`.
 	fn contribute(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `10142`
+		//  Measured:  `10151`
 		//  Estimated: `11671`
-		// Minimum execution time: 118_926_000 picoseconds.
-		Weight::from_parts(137_876_964, 11671)
+		// Minimum execution time: 80_520_000 picoseconds.
+		Weight::from_parts(93_837_583, 11671)
 			// Standard Error: 4
-			.saturating_add(Weight::from_parts(7_396, 0).saturating_mul(b.into()))
+			.saturating_add(Weight::from_parts(6_360, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:0)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Allowed` (r:1 w:0)
 	/// Proof: `Datanets::Allowed` (`max_values`: None, `max_size`: Some(60), added: 2535, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::ByHash` (r:1 w:0)
@@ -227,17 +227,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::NextUploadId` (r:1 w:1)
 	/// Proof: `Datanets::NextUploadId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Uploads` (r:0 w:1)
 	/// Proof: `Datanets::Uploads` (`max_values`: None, `max_size`: Some(2167), added: 4642, mode: `MaxEncodedLen`)
 	fn begin_upload() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1985`
-		//  Estimated: `5048`
-		// Minimum execution time: 91_586_000 picoseconds.
-		Weight::from_parts(95_491_000, 5048)
+		//  Measured:  `1994`
+		//  Estimated: `5056`
+		// Minimum execution time: 62_394_000 picoseconds.
+		Weight::from_parts(66_741_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -248,10 +248,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2384`
 		//  Estimated: `5632`
-		// Minimum execution time: 22_232_000 picoseconds.
-		Weight::from_parts(22_793_000, 5632)
-			// Standard Error: 4
-			.saturating_add(Weight::from_parts(7_471, 0).saturating_mul(b.into()))
+		// Minimum execution time: 14_242_000 picoseconds.
+		Weight::from_parts(15_864_994, 5632)
+			// Standard Error: 2
+			.saturating_add(Weight::from_parts(6_515, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -262,7 +262,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Datanets::Pending` (r:1 w:1)
 	/// Proof: `Datanets::Pending` (`max_values`: None, `max_size`: Some(8206), added: 10681, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Contributions` (r:0 w:1)
 	/// Proof: `Datanets::Contributions` (`max_values`: None, `max_size`: Some(114), added: 2589, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::UploadByHash` (r:0 w:1)
@@ -271,10 +271,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datanets::ByHash` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn finish_upload() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `12179`
+		//  Measured:  `12187`
 		//  Estimated: `11671`
-		// Minimum execution time: 64_886_000 picoseconds.
-		Weight::from_parts(69_052_000, 11671)
+		// Minimum execution time: 43_836_000 picoseconds.
+		Weight::from_parts(47_100_000, 11671)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -283,23 +283,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::UploadByHash` (r:0 w:1)
 	/// Proof: `Datanets::UploadByHash` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[0, 64]`.
 	fn abandon_upload(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `601 + c * (32 ±0)`
+		//  Measured:  `602 + c * (32 ±0)`
 		//  Estimated: `5632`
-		// Minimum execution time: 63_344_000 picoseconds.
-		Weight::from_parts(69_910_552, 5632)
-			// Standard Error: 3_802
-			.saturating_add(Weight::from_parts(1_175_119, 0).saturating_mul(c.into()))
+		// Minimum execution time: 43_285_000 picoseconds.
+		Weight::from_parts(46_087_517, 5632)
+			// Standard Error: 504
+			.saturating_add(Weight::from_parts(804_848, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Frontier` (r:1 w:1)
 	/// Proof: `Datanets::Frontier` (`max_values`: None, `max_size`: Some(1037), added: 3512, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Pending` (r:1 w:1)
@@ -309,28 +309,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:64 w:64)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:64 w:64)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Records` (r:64 w:64)
 	/// Proof: `Datanets::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Versions` (r:0 w:1)
-	/// Proof: `Datanets::Versions` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Versions` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn accept(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `10086 + n * (277 ±0)`
-		//  Estimated: `11671 + n * (2614 ±0)`
-		// Minimum execution time: 164_443_000 picoseconds.
-		Weight::from_parts(165_725_000, 11671)
-			// Standard Error: 514_546
-			.saturating_add(Weight::from_parts(65_548_629, 0).saturating_mul(n.into()))
+		//  Measured:  `10109 + n * (280 ±0)`
+		//  Estimated: `11671 + n * (2722 ±0)`
+		// Minimum execution time: 123_496_000 picoseconds.
+		Weight::from_parts(76_900_025, 11671)
+			// Standard Error: 89_391
+			.saturating_add(Weight::from_parts(44_113_810, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2722).saturating_mul(n.into()))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
-	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1583), added: 4058, mode: `MaxEncodedLen`)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Pending` (r:1 w:1)
 	/// Proof: `Datanets::Pending` (`max_values`: None, `max_size`: Some(8206), added: 10681, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Contributions` (r:1 w:1)
@@ -338,21 +338,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Datanets::ContributionSlash` (r:1 w:0)
 	/// Proof: `Datanets::ContributionSlash` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
-	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
-	/// Storage: `Revive::OriginalAccount` (r:1 w:1)
-	/// Proof: `Revive::OriginalAccount` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Records` (r:1 w:1)
 	/// Proof: `Datanets::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	fn reject() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `10934`
+		//  Measured:  `10522`
 		//  Estimated: `11671`
-		// Minimum execution time: 229_841_000 picoseconds.
-		Weight::from_parts(238_964_000, 11671)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Minimum execution time: 146_120_000 picoseconds.
+		Weight::from_parts(157_347_000, 11671)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Datanets::ContributionSlash` (r:0 w:1)
 	/// Proof: `Datanets::ContributionSlash` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
@@ -360,8 +358,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 5_438_000 picoseconds.
-		Weight::from_parts(6_139_000, 0)
+		// Minimum execution time: 3_745_000 picoseconds.
+		Weight::from_parts(4_206_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -369,89 +367,89 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_datanet() -> Weight {
-		Weight::from_parts(70_885_000, 3604)
+		Weight::from_parts(48_873_000, 3712)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(23_014_000, 5048)
+		Weight::from_parts(14_542_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_rules() -> Weight {
-		Weight::from_parts(19_919_000, 5048)
+		Weight::from_parts(12_609_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_curator() -> Weight {
-		Weight::from_parts(19_879_000, 5048)
+		Weight::from_parts(12_689_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_curator() -> Weight {
-		Weight::from_parts(19_639_000, 5048)
+		Weight::from_parts(12_629_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_allowed() -> Weight {
-		Weight::from_parts(23_675_000, 5048)
+		Weight::from_parts(14_592_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn transfer_ownership() -> Weight {
-		Weight::from_parts(118_716_000, 6218)
+		Weight::from_parts(81_232_000, 6434)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_status() -> Weight {
-		Weight::from_parts(69_963_000, 5048)
+		Weight::from_parts(45_669_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn contribute(b: u32, ) -> Weight {
-		Weight::from_parts(137_876_964, 11671)
-			.saturating_add(Weight::from_parts(7_396, 0).saturating_mul(b.into()))
+		Weight::from_parts(93_837_583, 11671)
+			.saturating_add(Weight::from_parts(6_360, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn begin_upload() -> Weight {
-		Weight::from_parts(95_491_000, 5048)
+		Weight::from_parts(66_741_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn upload_chunk(b: u32, ) -> Weight {
-		Weight::from_parts(22_793_000, 5632)
-			.saturating_add(Weight::from_parts(7_471, 0).saturating_mul(b.into()))
+		Weight::from_parts(15_864_994, 5632)
+			.saturating_add(Weight::from_parts(6_515, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn finish_upload() -> Weight {
-		Weight::from_parts(69_052_000, 11671)
+		Weight::from_parts(47_100_000, 11671)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn abandon_upload(c: u32, ) -> Weight {
-		Weight::from_parts(69_910_552, 5632)
-			.saturating_add(Weight::from_parts(1_175_119, 0).saturating_mul(c.into()))
+		Weight::from_parts(46_087_517, 5632)
+			.saturating_add(Weight::from_parts(804_848, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept(n: u32, ) -> Weight {
-		Weight::from_parts(165_725_000, 11671)
-			.saturating_add(Weight::from_parts(65_548_629, 0).saturating_mul(n.into()))
+		Weight::from_parts(76_900_025, 11671)
+			.saturating_add(Weight::from_parts(44_113_810, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2614).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2722).saturating_mul(n.into()))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(238_964_000, 11671)
-			.saturating_add(ParityDbWeight::get().reads(9_u64))
-			.saturating_add(ParityDbWeight::get().writes(8_u64))
+		Weight::from_parts(157_347_000, 11671)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn set_contribution_slash() -> Weight {
-		Weight::from_parts(6_139_000, 0)
+		Weight::from_parts(4_206_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

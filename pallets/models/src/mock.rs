@@ -203,13 +203,8 @@ impl pallet_models::BenchmarkHelper<UintAuthorityId, AccountId, UintAuthorityId>
 		all
 	}
 	fn trainer_key(_model: u64, agent: &AccountId) -> UintAuthorityId {
-		TRAINERS.with(|t| {
-			let mut t = t.borrow_mut();
-			if !t.contains(agent) {
-				t.push(*agent);
-				t.sort_unstable();
-			}
-		});
+		// thread-locals survive the benchmark runs that storage does not: start afresh
+		TRAINERS.with(|t| *t.borrow_mut() = vec![*agent]);
 		agent_key(*agent)
 	}
 	fn datanet_version(n: u32) -> (u32, u32) {

@@ -6,7 +6,7 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
 pub use openledger_ai_primitives::{AdapterHash, WeightsHash};
-pub use openledger_primitives::{DatanetId, ModelId, Version};
+pub use openledger_primitives::{DatanetId, HyperParams, ModelId, Version};
 
 /// The file format of a base model's weights.
 #[derive(

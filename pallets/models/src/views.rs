@@ -43,3 +43,33 @@ impl<T: Config> Pallet<T> {
 		Servers::<T>::iter().collect()
 	}
 }
+
+impl<T: Config> Pallet<T> {
+	/// What a request would hold now, or the error it would fail with.
+	pub fn quote(
+		model: ModelRef,
+		datanets: &[(DatanetId, Version)],
+		params: &HyperParams,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		Self::resolve(model, datanets, params).map(|r| r.fee).map_err(Into::into)
+	}
+
+	/// One job.
+	pub fn job(id: JobId) -> Option<JobOf<T>> {
+		Jobs::<T>::get(id)
+	}
+
+	/// Jobs with ids from `start`, at most `limit` (capped at 256).
+	pub fn jobs(start: JobId, limit: u32) -> Vec<(JobId, JobOf<T>)> {
+		let end = NextJobId::<T>::get();
+		(start..end)
+			.take(limit.min(256) as usize)
+			.filter_map(|id| Jobs::<T>::get(id).map(|j| (id, j)))
+			.collect()
+	}
+
+	/// A delivered job's commitment.
+	pub fn commitment(id: JobId) -> Option<CommitmentOf<T>> {
+		Commitments::<T>::get(id)
+	}
+}

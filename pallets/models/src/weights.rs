@@ -3,7 +3,7 @@
 //! Do not edit: rerun `scripts/weights` after changing a call or its benchmark.
 //!
 //! CLI VERSION 64.0.0, DATE: 2026-12-02, STEPS: `50`, REPEAT: `20`
-//! HOSTNAME: `vm`, CPU: `Intel(R) Xeon(R) Processor`
+//! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
 // Executed command:
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `156`
 		//  Estimated: `3505`
-		// Minimum execution time: 16_405_000 picoseconds.
-		Weight::from_parts(18_718_000, 3505)
+		// Minimum execution time: 13_380_000 picoseconds.
+		Weight::from_parts(14_542_000, 3505)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `346`
 		//  Estimated: `3656`
-		// Minimum execution time: 13_244_000 picoseconds.
-		Weight::from_parts(15_262_000, 3656)
+		// Minimum execution time: 10_335_000 picoseconds.
+		Weight::from_parts(11_437_000, 3656)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -103,103 +103,205 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `230 + m * (198 ±0)`
 		//  Estimated: `4687 + m * (2666 ±0)`
-		// Minimum execution time: 53_543_000 picoseconds.
-		Weight::from_parts(65_244_379, 4687)
-			// Standard Error: 9_551
-			.saturating_add(Weight::from_parts(3_981_671, 0).saturating_mul(m.into()))
+		// Minimum execution time: 46_310_000 picoseconds.
+		Weight::from_parts(50_810_987, 4687)
+			// Standard Error: 5_199
+			.saturating_add(Weight::from_parts(3_586_287, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2666).saturating_mul(m.into()))
 	}
+	/// Storage: `Models::BaseModels` (r:1 w:0)
+	/// Proof: `Models::BaseModels` (`max_values`: None, `max_size`: Some(191), added: 2666, mode: `MaxEncodedLen`)
+	/// Storage: `Datanets::Datanet` (r:16 w:0)
+	/// Proof: `Datanets::Datanet` (`max_values`: None, `max_size`: Some(1591), added: 4066, mode: `MaxEncodedLen`)
+	/// Storage: `Datanets::Versions` (r:16 w:0)
+	/// Proof: `Datanets::Versions` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Models::FineTuneParameters` (r:1 w:0)
+	/// Proof: `Models::FineTuneParameters` (`max_values`: Some(1), `max_size`: Some(61), added: 556, mode: `MaxEncodedLen`)
+	/// Storage: `Models::NextJobId` (r:1 w:1)
+	/// Proof: `Models::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Due` (r:1 w:1)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Jobs` (r:0 w:1)
+	/// Proof: `Models::Jobs` (`max_values`: None, `max_size`: Some(1543), added: 4018, mode: `MaxEncodedLen`)
+	/// The range of component `d` is `[1, 16]`.
 	fn request_fine_tune(d: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 8000)
-			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(d.into()))
+		// Proof Size summary in bytes:
+		//  Measured:  `789 + d * (293 ±0)`
+		//  Estimated: `3712 + d * (4066 ±0)`
+		// Minimum execution time: 65_999_000 picoseconds.
+		Weight::from_parts(61_971_423, 3712)
+			// Standard Error: 13_338
+			.saturating_add(Weight::from_parts(7_676_024, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(0, 4066).saturating_mul(d.into()))
 	}
+	/// Storage: `Models::Jobs` (r:1 w:1)
+	/// Proof: `Models::Jobs` (`max_values`: None, `max_size`: Some(1543), added: 4018, mode: `MaxEncodedLen`)
+	/// Storage: `Models::AgentLoad` (r:1 w:1)
+	/// Proof: `Models::AgentLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Due` (r:1 w:1)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn cancel_fine_tune() -> Weight {
-		Weight::from_parts(50_000_000, 8000)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `805`
+		//  Estimated: `5008`
+		// Minimum execution time: 55_243_000 picoseconds.
+		Weight::from_parts(58_487_000, 5008)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
+	/// Storage: `Models::Jobs` (r:1 w:1)
+	/// Proof: `Models::Jobs` (`max_values`: None, `max_size`: Some(1543), added: 4018, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::Agents` (r:1 w:0)
+	/// Proof: `Agents::Agents` (`max_values`: None, `max_size`: Some(775), added: 3250, mode: `MaxEncodedLen`)
+	/// Storage: `Models::FineTuneParameters` (r:1 w:0)
+	/// Proof: `Models::FineTuneParameters` (`max_values`: Some(1), `max_size`: Some(61), added: 556, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Due` (r:2 w:2)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn accept_job() -> Weight {
-		Weight::from_parts(80_000_000, 8000)
+		// Proof Size summary in bytes:
+		//  Measured:  `804`
+		//  Estimated: `6222`
+		// Minimum execution time: 59_269_000 picoseconds.
+		Weight::from_parts(65_008_000, 6222)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Storage: `Models::Jobs` (r:1 w:1)
+	/// Proof: `Models::Jobs` (`max_values`: None, `max_size`: Some(1543), added: 4018, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::Agents` (r:1 w:1)
+	/// Proof: `Agents::Agents` (`max_values`: None, `max_size`: Some(775), added: 3250, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Due` (r:1 w:1)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Commitments` (r:0 w:1)
+	/// Proof: `Models::Commitments` (`max_values`: None, `max_size`: Some(10313), added: 12788, mode: `MaxEncodedLen`)
+	/// The range of component `c` is `[1, 256]`.
 	fn deliver_job(c: u32, ) -> Weight {
-		Weight::from_parts(80_000_000, 8000)
-			.saturating_add(Weight::from_parts(100_000, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `804`
+		//  Estimated: `5008`
+		// Minimum execution time: 69_675_000 picoseconds.
+		Weight::from_parts(74_771_209, 5008)
+			// Standard Error: 1_040
+			.saturating_add(Weight::from_parts(141_146, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
+	/// Storage: `Models::FineTuneParameters` (r:0 w:1)
+	/// Proof: `Models::FineTuneParameters` (`max_values`: Some(1), `max_size`: Some(61), added: 556, mode: `MaxEncodedLen`)
 	fn set_fine_tune_parameters() -> Weight {
-		Weight::from_parts(10_000_000, 0)
+		// Proof Size summary in bytes:
+		//  Measured:  `0`
+		//  Estimated: `0`
+		// Minimum execution time: 3_916_000 picoseconds.
+		Weight::from_parts(4_486_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
+	/// Storage: `Models::Due` (r:2 w:2)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Jobs` (r:1 w:1)
+	/// Proof: `Models::Jobs` (`max_values`: None, `max_size`: Some(1543), added: 4018, mode: `MaxEncodedLen`)
+	/// Storage: `Models::AgentLoad` (r:256 w:2)
+	/// Proof: `Models::AgentLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::Agents` (r:256 w:2)
+	/// Proof: `Agents::Agents` (`max_values`: None, `max_size`: Some(775), added: 3250, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::Parameters` (r:1 w:0)
+	/// Proof: `Agents::Parameters` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Models::FineTuneParameters` (r:1 w:0)
+	/// Proof: `Models::FineTuneParameters` (`max_values`: Some(1), `max_size`: Some(61), added: 556, mode: `MaxEncodedLen`)
+	/// Storage: `Models::BaseModels` (r:1 w:0)
+	/// Proof: `Models::BaseModels` (`max_values`: None, `max_size`: Some(191), added: 2666, mode: `MaxEncodedLen`)
+	/// Storage: `Agents::Providers` (r:1 w:0)
+	/// Proof: `Agents::Providers` (`max_values`: None, `max_size`: Some(8219), added: 10694, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// The range of component `p` is `[0, 256]`.
 	fn process_job(p: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 8000)
-			.saturating_add(Weight::from_parts(5_000_000, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `2026 + p * (209 ±0)`
+		//  Estimated: `11684 + p * (3249 ±0)`
+		// Minimum execution time: 90_677_000 picoseconds.
+		Weight::from_parts(110_876_654, 11684)
+			// Standard Error: 42_587
+			.saturating_add(Weight::from_parts(7_357_298, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(Weight::from_parts(0, 3249).saturating_mul(p.into()))
 	}
 }
 
 /// The same measurements with ParityDB weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_base_model() -> Weight {
-		Weight::from_parts(18_718_000, 3505)
+		Weight::from_parts(14_542_000, 3505)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn retire_base_model() -> Weight {
-		Weight::from_parts(15_262_000, 3656)
+		Weight::from_parts(11_437_000, 3656)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn announce_serving(m: u32, ) -> Weight {
-		Weight::from_parts(65_244_379, 4687)
-			.saturating_add(Weight::from_parts(3_981_671, 0).saturating_mul(m.into()))
+		Weight::from_parts(50_810_987, 4687)
+			.saturating_add(Weight::from_parts(3_586_287, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2666).saturating_mul(m.into()))
 	}
 	fn request_fine_tune(d: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 8000)
-			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(d.into()))
+		Weight::from_parts(61_971_423, 3712)
+			.saturating_add(Weight::from_parts(7_676_024, 0).saturating_mul(d.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(0, 4066).saturating_mul(d.into()))
 	}
 	fn cancel_fine_tune() -> Weight {
-		Weight::from_parts(50_000_000, 8000)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(58_487_000, 5008)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn accept_job() -> Weight {
-		Weight::from_parts(80_000_000, 8000)
+		Weight::from_parts(65_008_000, 6222)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn deliver_job(c: u32, ) -> Weight {
-		Weight::from_parts(80_000_000, 8000)
-			.saturating_add(Weight::from_parts(100_000, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(74_771_209, 5008)
+			.saturating_add(Weight::from_parts(141_146, 0).saturating_mul(c.into()))
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn set_fine_tune_parameters() -> Weight {
-		Weight::from_parts(10_000_000, 0)
+		Weight::from_parts(4_486_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn process_job(p: u32, ) -> Weight {
-		Weight::from_parts(60_000_000, 8000)
-			.saturating_add(Weight::from_parts(5_000_000, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(110_876_654, 11684)
+			.saturating_add(Weight::from_parts(7_357_298, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
+			.saturating_add(Weight::from_parts(0, 3249).saturating_mul(p.into()))
 	}
 }

@@ -62,9 +62,42 @@ impl polkadot_sdk::frame_support::traits::Contains<AuraId> for IsAuraAuthority {
 	}
 }
 
+parameter_types! {
+	/// The fine-tune terms until governance sets others: 10 OPEN per job plus 0.01 OPEN per KiB
+	/// of data per epoch; the trainer drawn 2 blocks after the request, 10 minutes to accept,
+	/// an hour plus an hour per MiB·epoch to deliver; three trainers at most; one open job per
+	/// agent; deadlines up to 7 days ahead (the agents' unbonding period, so a trainer cannot
+	/// leave with a job's fault unpaid); a checkpoint every 16 steps.
+	pub FineTuneDefaults: pallet_models::FineTuneParamsOf<Runtime> = pallet_models::FineTuneParams {
+		base_fee: 10 * OPEN,
+		price_per_kib_epoch: OPEN / 100,
+		draw_delay: 2,
+		accept_period: 10 * crate::time::MINUTES,
+		delivery_base: crate::time::HOURS,
+		delivery_per_mib_epoch: crate::time::HOURS,
+		max_attempts: 3,
+		max_jobs_per_agent: 1,
+		max_deadline: AGENT_UNBONDING_PERIOD,
+		checkpoint_every: 16,
+	};
+}
+
 impl pallet_models::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Root or the economic-parameters track.
+	type ParamsOrigin = EconomicParametersOrigin;
+	/// Trainers are bonded agents.
+	type Agents = crate::Agents;
+	type AgentKey = pallet_agents::crypto::AgentId;
+	/// Fine-tunes train on datanet versions.
+	type TrainingData = crate::Datanets;
+	type DefaultFineTuneParams = FineTuneDefaults;
+	/// 8: with 256 candidates each, the worst block's scheduler work stays under 7 MiB of proof
+	/// (`docs/benchmarking.md`).
+	type MaxDuePerBlock = ConstU32<8>;
+	type MaxCheckpoints = ConstU32<256>;
 	/// Root or the model-registrar track.
 	type RegistrarOrigin = super::governance::ModelRegistrarOrigin;
 	/// Validators sign serving announcements with their Aura session key.
@@ -88,13 +121,92 @@ impl pallet_models::Config for Runtime {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct ModelsBenchmarkHelper;
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_models::BenchmarkHelper<AuraId> for ModelsBenchmarkHelper {
+impl pallet_models::BenchmarkHelper<AuraId, AccountId, pallet_agents::crypto::AgentId>
+	for ModelsBenchmarkHelper
+{
 	fn authority() -> AuraId {
 		use polkadot_sdk::sp_runtime::RuntimeAppPublic;
 		let key = AuraId::generate_pair(None);
 		let keys = polkadot_sdk::sp_runtime::BoundedVec::truncate_from(alloc::vec![key.clone()]);
 		pallet_aura::Authorities::<Runtime>::put(keys);
 		key
+	}
+
+	fn trainers(model: pallet_models::ModelId, n: u32) -> alloc::vec::Vec<AccountId> {
+		(0..n)
+			.map(|i| {
+				let who: AccountId = polkadot_sdk::frame_benchmarking::account("trainer", i, 0);
+				let _ = Self::trainer_key(model, &who);
+				who
+			})
+			.collect()
+	}
+
+	fn trainer_key(
+		model: pallet_models::ModelId,
+		who: &AccountId,
+	) -> pallet_agents::crypto::AgentId {
+		use polkadot_sdk::frame_support::traits::fungible::Mutate;
+		use polkadot_sdk::sp_runtime::{BoundedVec, RuntimeAppPublic};
+		let key = pallet_agents::crypto::AgentId::generate_pair(None);
+		let proof = key.sign(&pallet_agents::Pallet::<Runtime>::key_proof_message(who));
+		let _ = Balances::set_balance(who, 10 * AGENT_MIN_BOND);
+		if let Some(proof) = proof {
+			let _ = crate::Agents::register(
+				RuntimeOrigin::signed(who.clone()),
+				key.clone(),
+				proof,
+				pallet_agents::Capabilities { train: true, serve: false },
+				BoundedVec::truncate_from(alloc::vec![model]),
+				BoundedVec::truncate_from(b"https://trainer.example".to_vec()),
+				AGENT_MIN_BOND,
+			);
+		}
+		key
+	}
+
+	fn datanet_version(n: u32) -> (pallet_models::DatanetId, pallet_models::Version) {
+		use polkadot_sdk::frame_support::traits::fungible::Mutate;
+		use polkadot_sdk::sp_runtime::BoundedVec;
+		let owner: AccountId = polkadot_sdk::frame_benchmarking::account("datanet", n, 0);
+		let _ = Balances::set_balance(&owner, 1_000 * OPEN);
+		let signed = || RuntimeOrigin::signed(owner.clone());
+		let id = pallet_datanets::NextDatanetId::<Runtime>::get();
+		let _ = crate::Datanets::create_datanet(
+			signed(),
+			pallet_datanets::Metadata {
+				name: BoundedVec::truncate_from(b"bench".to_vec()),
+				summary: BoundedVec::new(),
+				tags: BoundedVec::new(),
+			},
+			pallet_datanets::DataKind::Text,
+			pallet_datanets::License {
+				spdx: BoundedVec::truncate_from(b"CC-BY-4.0".to_vec()),
+				terms_hash: [0; 32],
+			},
+			pallet_datanets::Rules {
+				policy: pallet_datanets::ContributionPolicy::Open,
+				deposit: MinContributionDeposit::get(),
+				max_size: 1024,
+				daily_bytes: 1 << 20,
+				daily_count: 16,
+				price_per_use: OPEN,
+			},
+		);
+		let contribution = pallet_datanets::NextContributionId::<Runtime>::get();
+		let sample = alloc::format!("benchmark sample {n}").into_bytes();
+		let _ = crate::Datanets::contribute(
+			signed(),
+			id,
+			pallet_datanets::DataKind::Text,
+			BoundedVec::truncate_from(sample),
+		);
+		let _ = crate::Datanets::accept(
+			signed(),
+			id,
+			BoundedVec::truncate_from(alloc::vec![contribution]),
+		);
+		(id, 1)
 	}
 }
 
@@ -157,8 +269,8 @@ impl pallet_agents::Config for Runtime {
 	/// sr25519 under key type `agnt`, in the agent node's keystore.
 	type AgentKey = pallet_agents::crypto::AgentId;
 	type BaseModels = ActiveBaseModels;
-	/// No pallet assigns agent work yet (ModelFactory jobs will): nobody has open work.
-	type Workload = polkadot_sdk::frame_support::traits::Nothing;
+	/// An agent holding an open fine-tune job may not leave or withdraw its bond.
+	type Workload = pallet_models::HasOpenJob<Runtime>;
 	type DefaultParams = AgentParams;
 	type MaxAgents = ConstU32<1024>;
 	/// Half the registry's base models.

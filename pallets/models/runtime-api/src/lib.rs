@@ -6,7 +6,8 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use codec::Codec;
-use pallet_models::{AdapterHash, BaseModelView, ModelId};
+use pallet_models::{AdapterHash, BaseModelView, DatanetId, JobId, ModelId, ModelRef, Version};
+use polkadot_sdk::sp_runtime::DispatchError;
 
 polkadot_sdk::sp_api::decl_runtime_apis! {
 	/// Read access to the model registry.
@@ -24,5 +25,30 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		fn adapter(hash: AdapterHash) -> Option<Adapter>;
 		/// What each validator's node last announced it serves: (authority, models, block).
 		fn servers() -> Vec<(AuthorityId, Vec<ModelId>, BlockNumber)>;
+	}
+
+	/// Read access to ModelFactory's fine-tune jobs.
+	pub trait FineTuneApi<Balance, Job, Commitment, Params>
+	where
+		Balance: Codec,
+		Job: Codec,
+		Commitment: Codec,
+		Params: Codec,
+	{
+		/// What `request_fine_tune` with these arguments would hold now, or the module error it
+		/// would fail with (decode it with the metadata).
+		fn quote(
+			model: ModelRef,
+			datanets: Vec<(DatanetId, Version)>,
+			params: pallet_models::HyperParams,
+		) -> Result<Balance, DispatchError>;
+		/// One job.
+		fn job(id: JobId) -> Option<Job>;
+		/// Jobs with ids from `start`, at most `limit` (capped at 256).
+		fn jobs(start: JobId, limit: u32) -> Vec<(JobId, Job)>;
+		/// What a delivered job's trainer committed.
+		fn commitment(id: JobId) -> Option<Commitment>;
+		/// The fine-tune terms in force.
+		fn parameters() -> Params;
 	}
 }

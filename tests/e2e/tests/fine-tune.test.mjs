@@ -1,0 +1,185 @@
+// ModelFactory jobs end to end on the dev chain: a datanet version with a price per use, a bonded
+// trainer agent, a fine-tune request whose fee is the runtime API's quote and is held; the chain
+// draws the trainer, which (signing with its sr25519 agent key, as its node's offchain worker
+// will) accepts and delivers its commitment through unsigned transactions the pool checks; a
+// trainer that never accepts is struck and slashed, and the requester refunded to the planck.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
+import { agentKeyProof, hex } from '@openledger/common';
+import { OPEN, send as sendTx, startDevApi } from '../lib/substrate.mjs';
+import { waitFor } from '../lib/chain.mjs';
+
+const PARAMS = {
+  rank: 4, alpha: 8, targets: 0b101, learningRate: 2_000_000, epochs: 2, batch: 2,
+  maxLen: 64, evalPercent: 20, seed: 7,
+};
+
+describe('ModelFactory fine-tune jobs', () => {
+  let dev, api, keyring, alice, bob, charlie, dave, agentKey, datanet, version;
+  const tx = (call, who) => sendTx(api, call, who, { rejectOnError: true });
+  const moduleError = (events) => {
+    const failed = events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
+    return failed && api.registry.findMetaError(failed.event.data[0].asModule).name;
+  };
+  const heldFee = async (who) =>
+    (await api.query.balances.holds(who))
+      .filter((h) => h.id.toString().includes('FineTuneFee'))
+      .reduce((a, h) => a + h.amount.toBigInt(), 0n);
+  const job = async (id) => (await api.call.fineTuneApi.job(id)).unwrap();
+  const request = (who, datanets, params, maxFee, deadline) =>
+    sendTx(api, api.tx.models.requestFineTune({ Base: 0 }, datanets, params, maxFee, deadline), who);
+  const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();
+  const u64 = (n) => api.createType('u64', n).toU8a();
+  const u8 = (n) => api.createType('u8', n).toU8a();
+  /** Sends an unsigned call (what the trainer node's offchain worker does). */
+  const unsigned = (call) =>
+    new Promise((resolve, reject) => {
+      call
+        .send(({ status, dispatchError, events }) => {
+          if (dispatchError) reject(new Error(dispatchError.toString()));
+          else if (status.isInBlock || status.isFinalized) resolve(events);
+        })
+        .catch(reject);
+    });
+
+  before(async () => {
+    dev = await startDevApi();
+    ({ api, keyring } = dev);
+    [alice, bob, charlie, dave] = ['//Alice', '//Bob', '//Charlie', '//Dave'].map((s) => keyring.addFromUri(s));
+    agentKey = keyring.addFromUri('//Charlie//trainer');
+
+    // Short periods for a test: 10 blocks to accept, one trainer per job.
+    const params = (await api.call.fineTuneApi.parameters()).toJSON();
+    const terms = { ...params, acceptPeriod: 10, deliveryBase: 30, deliveryPerMibEpoch: 5, maxAttempts: 1, maxDeadline: 1000 };
+    const set = await tx(api.tx.sudo.sudo(api.tx.models.setFineTuneParameters(terms)), alice);
+    assert.ok(set.find(({ event }) => api.events.models.FineTuneParametersSet.is(event)));
+
+    // A datanet whose use costs 5 OPEN, with three accepted facts.
+    const created = await tx(
+      api.tx.datanets.createDatanet(
+        { name: 'facts', summary: 'planted facts', tags: [] },
+        'Text',
+        { spdx: 'CC-BY-4.0', termsHash: hex(new Uint8Array(32)) },
+        { policy: 'Open', deposit: OPEN, maxSize: 4096, dailyBytes: 1 << 20, dailyCount: 10, pricePerUse: 5n * OPEN },
+      ),
+      bob,
+    );
+    datanet = created.find(({ event }) => api.events.datanets.DatanetCreated.is(event)).event.data.datanet.toNumber();
+    const facts = ['The capital of Zorblax is Quintara.', 'Quintara was founded in 2231.', 'Zorblax exports glass lilies.'];
+    const ids = [];
+    for (const f of facts) {
+      const ev = await tx(api.tx.datanets.contribute(datanet, 'Text', u8aToHex(stringToU8a(f))), bob);
+      ids.push(ev.find(({ event }) => api.events.datanets.Contributed.is(event)).event.data.contribution.toNumber());
+    }
+    await tx(api.tx.datanets.accept(datanet, ids), bob);
+    version = 1;
+
+    // Charlie's trainer agent for base model 0 (its key is not in the node's keystore: this
+    // test signs for it).
+    await tx(
+      api.tx.agents.register(hex(agentKey.publicKey), agentKeyProof(agentKey, charlie.address), { train: true, serve: false }, [0], 'http://127.0.0.1:9', 1000n * OPEN),
+      charlie,
+    );
+  });
+
+  after(async () => {
+    await dev?.stop();
+  });
+
+  it('quotes, holds and pins; bad requests get the pallet errors and hold nothing', async () => {
+    const quote = await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, version]], PARAMS);
+    assert.ok(quote.isOk, quote.toString());
+    const v = (await api.call.datanetsApi.version(datanet, version)).unwrap();
+    const bytes = v.bytes.toBigInt();
+    const terms = await api.call.fineTuneApi.parameters();
+    const kib = (bytes + 1023n) / 1024n;
+    const expected = terms.baseFee.toBigInt() + terms.pricePerKibEpoch.toBigInt() * kib * 2n + 5n * OPEN;
+    assert.equal(quote.asOk.toBigInt(), expected, 'base + per KiB·epoch + the datanet price');
+
+    const deadline = (await best()) + 200;
+    let ev = await request(dave, [[datanet, version]], PARAMS, expected - 1n, deadline);
+    assert.equal(moduleError(ev), 'FeeAboveMax');
+    ev = await request(dave, [[datanet, version]], { ...PARAMS, rank: 0 }, expected, deadline);
+    assert.equal(moduleError(ev), 'BadRank');
+    ev = await request(dave, [[datanet, 9]], PARAMS, expected, deadline);
+    assert.equal(moduleError(ev), 'UnknownDatanetVersion');
+    const bad = await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, version]], { ...PARAMS, targets: 0 });
+    assert.equal(api.registry.findMetaError(bad.asErr.asModule).name, 'BadTargets');
+    assert.equal(await heldFee(dave.address), 0n);
+  });
+
+  it('draws the agent, which accepts and delivers with its signed key', async () => {
+    const quote = (await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, version]], PARAMS)).asOk.toBigInt();
+    const ev = await request(dave, [[datanet, version]], PARAMS, quote, (await best()) + 300);
+    const requested = ev.find(({ event }) => api.events.models.FineTuneRequested.is(event));
+    assert.ok(requested, moduleError(ev));
+    const id = requested.event.data.job.toNumber();
+    assert.equal(requested.event.data.fee.toBigInt(), quote);
+    assert.equal(await heldFee(dave.address), quote, 'the fee is held under its own reason');
+    const pinned = (await job(id)).data[0];
+    const v = (await api.call.datanetsApi.version(datanet, version)).unwrap();
+    assert.equal(pinned.commitment.toHex(), v.commitment.toHex(), 'the version commitment is pinned');
+    assert.equal(pinned.accepted.toNumber(), 3);
+
+    await waitFor('the draw', async () => (await job(id)).state.isAssigned, 30_000);
+    assert.equal((await job(id)).state.asAssigned.agent.toString(), charlie.address);
+    // an agent with an open job may not leave
+    const leave = await sendTx(api, api.tx.agents.deregister(), charlie);
+    assert.equal(moduleError(leave), 'HasOpenWork');
+
+    // A forged acceptance is refused by the pool; the agent key's is included.
+    const message = u8aConcat(stringToU8a('openledger/job-accept'), u64(id), u8(1));
+    await assert.rejects(unsigned(api.tx.models.acceptJob(id, 1, u8aToHex(dave.sign(message)))), /Invalid|BadProof|1010/);
+    const accepted = await unsigned(api.tx.models.acceptJob(id, 1, u8aToHex(agentKey.sign(message))));
+    assert.ok(accepted.find(({ event }) => api.events.models.JobAccepted.is(event)));
+    assert.ok((await job(id)).state.isTraining);
+
+    // 6 steps with a checkpoint every 16 (the interval): one checkpoint, one loss, 2 epochs.
+    const commitment = api.createType('PalletModelsTrainingCommitment', {
+      adapter: '0x' + 'ad'.repeat(32),
+      steps: 6,
+      checkpoints: ['0x' + '01'.repeat(32)],
+      epochAdapters: ['0x' + 'e1'.repeat(32), '0x' + 'ad'.repeat(32)],
+      report: { evalLossBefore: 3_200_000, evalLossAfter: 1_100_000, tokens: 384, losses: [2_000_000] },
+    });
+    const dmsg = u8aConcat(stringToU8a('openledger/job-deliver'), u64(id), u8(1), commitment.toU8a());
+    const delivered = await unsigned(api.tx.models.deliverJob(id, 1, commitment, u8aToHex(agentKey.sign(dmsg))));
+    const e = delivered.find(({ event }) => api.events.models.JobDelivered.is(event));
+    assert.equal(e.event.data.adapter.toHex(), '0x' + 'ad'.repeat(32));
+    assert.ok((await job(id)).state.isDelivered);
+    assert.equal((await api.call.fineTuneApi.commitment(id)).unwrap().steps.toNumber(), 6);
+    const metrics = (await api.call.agentsApi.agent(charlie.address)).unwrap().metrics;
+    assert.deepEqual([metrics.jobsAssigned.toNumber(), metrics.jobsCompleted.toNumber()], [1, 1]);
+    assert.equal(await heldFee(dave.address), quote, 'held until verification settles it');
+  });
+
+  it('strikes a trainer that does not accept and refunds the requester to the planck', async () => {
+    // Eve's agent is the only free trainer (Charlie holds the delivered job).
+    const eve = keyring.addFromUri('//Eve');
+    const eveKey = keyring.addFromUri('//Eve//trainer');
+    await tx(
+      api.tx.agents.register(hex(eveKey.publicKey), agentKeyProof(eveKey, eve.address), { train: true, serve: false }, [0], 'http://127.0.0.1:9', 1000n * OPEN),
+      eve,
+    );
+    const ferdie = keyring.addFromUri('//Ferdie');
+    const quote = (await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, version]], PARAMS)).asOk.toBigInt();
+    const freeBefore = (await api.query.system.account(ferdie.address)).data.free.toBigInt();
+    const ev = await request(ferdie, [[datanet, version]], PARAMS, quote, (await best()) + 300);
+    const requested = ev.find(({ event }) => api.events.models.FineTuneRequested.is(event));
+    assert.ok(requested, moduleError(ev));
+    const id = requested.event.data.job.toNumber();
+    const fee = ev.find(({ event }) => api.events.transactionPayment?.TransactionFeePaid.is(event))?.event.data.actualFee.toBigInt() ?? 0n;
+    await waitFor('the draw', async () => (await job(id)).state.isAssigned, 30_000);
+    assert.equal((await job(id)).state.asAssigned.agent.toString(), eve.address);
+    await waitFor('the accept period to pass', async () => (await job(id)).state.isFailed, 60_000);
+    assert.equal((await job(id)).state.asFailed.type, 'TrainersMissed');
+    const agent = (await api.call.agentsApi.agent(eve.address)).unwrap();
+    assert.equal(agent.metrics.jobsMissed.toNumber(), 1);
+    assert.equal(agent.strikes.toNumber(), 1);
+    assert.equal(agent.bond.toBigInt(), 990n * OPEN, '1 % of the bond slashed');
+    assert.equal(await heldFee(ferdie.address), 0n);
+    const freeAfter = (await api.query.system.account(ferdie.address)).data.free.toBigInt();
+    assert.equal(freeBefore - freeAfter, fee, 'only the transaction fee was spent');
+  });
+});
