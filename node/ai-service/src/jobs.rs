@@ -92,7 +92,10 @@ fn worker(
 			metrics.jobs_queued.set(t.queued.into());
 			metrics.jobs_running.set(t.running.into());
 		}
-		let result = run(&spec, registry);
+		let report = |progress| {
+			lock().status.insert(id, JobStatus::Running { progress });
+		};
+		let result = run(&spec, registry, report);
 		let mut t = lock();
 		t.running = t.running.saturating_sub(1);
 		metrics.jobs_running.set(t.running.into());
@@ -125,8 +128,20 @@ pub fn sampling_params(s: &openledger_ai_primitives::Sampling) -> SamplingParams
 	}
 }
 
-fn run(spec: &JobSpec, registry: &Registry) -> Result<JobOutput, AiError> {
-	let JobSpec::Generate(g) = spec;
+fn run(
+	spec: &JobSpec,
+	registry: &Registry,
+	progress: impl FnMut(Perbill),
+) -> Result<JobOutput, AiError> {
+	match spec {
+		JobSpec::Generate(g) => generate(g, registry),
+		JobSpec::FineTune(f) => {
+			crate::fine_tune::run(f, registry, progress).map(JobOutput::FineTuned)
+		}
+	}
+}
+
+fn generate(g: &GenerateSpec, registry: &Registry) -> Result<JobOutput, AiError> {
 	let model = registry.by_hash(&g.model).ok_or(AiError::Unavailable)?;
 	let prompt = std::str::from_utf8(&g.prompt).map_err(|_| AiError::Invalid)?;
 	let text = model.model.tokenizer.apply_chat_template(&[ChatMessage::user(prompt)], true);
@@ -173,14 +188,23 @@ impl AiBackend for Jobs {
 	}
 
 	fn start_job(&self, spec: JobSpec) -> Result<Ticket, AiError> {
-		let JobSpec::Generate(g) = &spec;
-		check(g)?;
-		let Some(model) = self.registry.by_hash(&g.model) else {
-			return Err(AiError::Unavailable);
-		};
-		if let Some(a) = g.adapter {
-			if !self.registry.ensure_adapter(&AdapterId(a), &model) {
-				return Err(AiError::Unavailable);
+		match &spec {
+			JobSpec::Generate(g) => {
+				check(g)?;
+				let Some(model) = self.registry.by_hash(&g.model) else {
+					return Err(AiError::Unavailable);
+				};
+				if let Some(a) = g.adapter {
+					if !self.registry.ensure_adapter(&AdapterId(a), &model) {
+						return Err(AiError::Unavailable);
+					}
+				}
+			}
+			JobSpec::FineTune(f) => {
+				crate::fine_tune::check(f)?;
+				if self.registry.by_hash(&f.model).is_none() {
+					return Err(AiError::Unavailable);
+				}
 			}
 		}
 		let id = self.next.fetch_add(1, Ordering::Relaxed);

@@ -6,6 +6,8 @@
 //! - [`registry`]: the base models the chain registers that this node has in its models
 //!   directory, found by SHA-256 and loaded once, each with its OpenLoRA `Engine` (whose adapter
 //!   store lives under the node's base path);
+//! - [`fine_tune`]: ModelFactory fine-tune jobs (training data from the offchain database,
+//!   checked against the chain's hashes; the chain's checkpoint rule; fixed-point results);
 //! - [`jobs`]: the bounded job queue and worker threads behind the host functions
 //!   (`start_job` → ticket, `poll`); never on the async executor;
 //! - [`http`]: the OpenAI-compatible endpoint;
@@ -24,6 +26,7 @@
 )]
 
 pub mod error;
+pub mod fine_tune;
 pub mod http;
 pub mod jobs;
 pub mod metrics;

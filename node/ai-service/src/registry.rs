@@ -90,6 +90,11 @@ type FileStamp = (u64, Option<SystemTime>);
 pub trait AdapterSource: Send + Sync {
 	/// The bytes kept for adapter `hash`, unchecked; `None` when there are none.
 	fn adapter_bytes(&self, hash: &AdapterHash) -> Option<Vec<u8>>;
+	/// The value the offchain database keeps under `key` (contribution manifests and chunks,
+	/// which fine-tunes read); `None` when there is none or no database.
+	fn offchain_value(&self, _key: &[u8]) -> Option<Vec<u8>> {
+		None
+	}
 }
 
 /// Adapter files in a node's offchain database: the persistent storage that offchain indexing
@@ -99,6 +104,10 @@ pub struct OffchainAdapters<S>(pub S);
 impl<S: OffchainStorage> AdapterSource for OffchainAdapters<S> {
 	fn adapter_bytes(&self, hash: &AdapterHash) -> Option<Vec<u8>> {
 		self.0.get(STORAGE_PREFIX, &adapter_offchain_key(hash))
+	}
+
+	fn offchain_value(&self, key: &[u8]) -> Option<Vec<u8>> {
+		self.0.get(STORAGE_PREFIX, key)
 	}
 }
 
@@ -141,6 +150,13 @@ impl Registry {
 	/// a later call is ignored).
 	pub fn set_adapter_source(&self, source: Arc<dyn AdapterSource>) {
 		let _ = self.source.set(source);
+	}
+
+	/// The checked bytes of training contribution `item` from the offchain database (see
+	/// [`crate::fine_tune::contribution_bytes`]).
+	pub fn offchain_bytes(&self, item: &openledger_primitives::TrainingItem) -> Option<Vec<u8>> {
+		let source = self.source.get()?;
+		crate::fine_tune::contribution_bytes(&|k| source.offchain_value(k), item)
 	}
 
 	/// Makes sure the store holds adapter `id` for `model`: copies it from the adapter source

@@ -137,4 +137,8 @@ impl<T: Config> AgentKeys<T::AccountId, T::AgentKey> for Pallet<T> {
 	fn key_of(agent: &T::AccountId) -> Option<T::AgentKey> {
 		Agents::<T>::get(agent).map(|a| a.key)
 	}
+
+	fn owner_of(key: &T::AgentKey) -> Option<T::AccountId> {
+		AgentByKey::<T>::get(key)
+	}
 }

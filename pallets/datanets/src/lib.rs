@@ -286,6 +286,13 @@ pub mod pallet {
 		VersionInfo<BlockNumberFor<T>>,
 	>;
 
+	/// Accepted contributions of each datanet by position in acceptance order (`0..accepted`):
+	/// the leaves of its Merkle tree, so the first `n` are exactly what a version with `n`
+	/// accepted commits to, and a trainer can read a version's data in order.
+	#[pallet::storage]
+	pub type AcceptedAt<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, DatanetId, Twox64Concat, u32, ContributionId>;
+
 	/// Frontier of each datanet's incremental Merkle tree of accepted content.
 	#[pallet::storage]
 	pub type Frontier<T: Config> = StorageMap<

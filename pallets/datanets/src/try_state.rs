@@ -3,6 +3,7 @@
 #![cfg(any(feature = "try-runtime", test))]
 
 use crate::{pallet::*, *};
+use alloc::vec::Vec;
 use frame::prelude::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 
@@ -10,7 +11,8 @@ impl<T: Config> Pallet<T> {
 	/// Invariants: every datanet's pending count matches its pending list and the contributions'
 	/// states; the contribution deposits held equal the deposits of pending contributions plus
 	/// open uploads; versions are consecutive with the last commitment matching the frontier; the
-	/// accepted count and size match the accepted contributions.
+	/// accepted count and size match the accepted contributions; the acceptance order holds
+	/// every accepted contribution once and rebuilds the commitment.
 	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame::token::fungible::InspectHold;
@@ -30,6 +32,29 @@ impl<T: Config> Pallet<T> {
 				let e = held.entry(c.contributor.clone()).or_insert_with(Zero::zero);
 				*e = e.saturating_add(c.deposit);
 			}
+			// The acceptance order holds each accepted contribution once, at positions
+			// `0..accepted`, and its hashes rebuild the commitment.
+			let mut frontier = Vec::new();
+			for i in 0..d.accepted {
+				let c = AcceptedAt::<T>::get(id, i)
+					.and_then(Contributions::<T>::get)
+					.ok_or("acceptance order has a gap")?;
+				ensure!(
+					c.datanet == id && matches!(c.status, ContributionStatus::Accepted(_)),
+					"acceptance order holds a contribution that is not accepted here"
+				);
+				merkle::append(&mut frontier, i, c.hash)
+					.map_err(|_| "acceptance order too long")?;
+			}
+			ensure!(
+				AcceptedAt::<T>::iter_prefix(id).count() as u32 == d.accepted,
+				"acceptance order longer than the accepted count"
+			);
+			ensure!(
+				merkle::commitment(&frontier, d.accepted)
+					== merkle::commitment(&Frontier::<T>::get(id), d.accepted),
+				"acceptance order does not rebuild the commitment"
+			);
 			if d.version > 0 {
 				let v = Versions::<T>::get(id, d.version).ok_or("latest version missing")?;
 				ensure!(v.accepted == d.accepted, "latest version count differs");

@@ -84,4 +84,17 @@ impl<T: Config> openledger_primitives::TrainingData<T::AccountId, BalanceOf<T>> 
 			licence: d.license.spdx.into_inner(),
 		})
 	}
+
+	fn training_set(datanet: DatanetId, accepted: u32) -> Vec<openledger_primitives::TrainingItem> {
+		(0..accepted)
+			.map_while(|i| AcceptedAt::<T>::get(datanet, i))
+			.filter_map(|id| {
+				Contributions::<T>::get(id).map(|c| openledger_primitives::TrainingItem {
+					contribution: id,
+					hash: c.hash,
+					size: c.size,
+				})
+			})
+			.collect()
+	}
 }

@@ -33,10 +33,11 @@ fn hyper(epochs: u16) -> HyperParams {
 	}
 }
 
+/// A funded requester, a base model and the datanet versions of a request.
+type Request<T> = (<T as frame_system::Config>::AccountId, ModelId, Vec<(DatanetId, Version)>);
+
 /// A base model, `d` datanet versions and a funded requester; the job's fee.
-fn setup_request<T: Config>(
-	d: u32,
-) -> Result<(T::AccountId, ModelId, Vec<(DatanetId, Version)>), BenchmarkError> {
+fn setup_request<T: Config>(d: u32) -> Result<Request<T>, BenchmarkError> {
 	let id = NextModelId::<T>::get();
 	Pallet::<T>::do_register(spec::<T>(200))?;
 	let data: Vec<(DatanetId, Version)> = (0..d).map(T::BenchmarkHelper::datanet_version).collect();
@@ -119,7 +120,7 @@ mod benches {
 			T::RegistrarOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, id);
-		assert_eq!(ActiveBaseModels::<T>::get(), active - 1);
+		assert_eq!(ActiveBaseModels::<T>::get(), active.saturating_sub(1));
 		assert_eq!(BaseModels::<T>::get(id).map(|m| m.status), Some(ModelStatus::Retired));
 		Ok(())
 	}

@@ -81,7 +81,10 @@ impl<T: Config> Pallet<T> {
 		);
 		let mut sorted = datanets.to_vec();
 		sorted.sort_unstable();
-		ensure!(sorted.windows(2).all(|w| w[0].0 != w[1].0), Error::<T>::DuplicateDatanet);
+		ensure!(
+			sorted.windows(2).all(|w| matches!(w, [a, b] if a.0 != b.0)),
+			Error::<T>::DuplicateDatanet
+		);
 		let mut data = Vec::with_capacity(sorted.len());
 		let mut data_fee = BalanceOf::<T>::zero();
 		let mut bytes = 0u64;
@@ -342,7 +345,8 @@ impl<T: Config> Pallet<T> {
 		let candidates: Vec<T::AccountId> = providers
 			.into_iter()
 			.filter(|a| {
-				!job.tried.contains(a) && AgentLoad::<T>::get(a).unwrap_or(0) < p.max_jobs_per_agent
+				!job.tried.contains(a)
+					&& AgentLoad::<T>::decode_len(a).unwrap_or(0) < p.max_jobs_per_agent as usize
 			})
 			.collect();
 		let retry = now.saturating_add(p.accept_period.max(One::one()));
@@ -367,16 +371,26 @@ impl<T: Config> Pallet<T> {
 			.using_encoded(frame::hashing::blake2_256);
 		let mut word = [0u8; 8];
 		word.copy_from_slice(&seed[..8]);
-		let pick = (u64::from_le_bytes(word) % candidates.len() as u64) as usize;
+		let pick =
+			u64::from_le_bytes(word).checked_rem(candidates.len() as u64).unwrap_or(0) as usize;
 		let Some(agent) = candidates.into_iter().nth(pick) else { return considered };
 		let Some(accept_by) = Self::schedule_deadline(id, now.saturating_add(p.accept_period))
 		else {
 			Self::fail(id, job, JobFailure::NoTrainer);
 			return considered;
 		};
+		// the filter above keeps the agent's list below `max_jobs_per_agent` ≤ its bound
+		if AgentLoad::<T>::try_mutate(&agent, |l| {
+			l.get_or_insert_with(Default::default).try_push(id)
+		})
+		.is_err()
+		{
+			Self::unschedule(id, accept_by.saturating_add(One::one()));
+			Self::fail(id, job, JobFailure::NoTrainer);
+			return considered;
+		}
 		job.attempts = job.attempts.saturating_add(1);
 		job.state = JobState::Assigned { agent: agent.clone(), accept_by };
-		AgentLoad::<T>::mutate(&agent, |n| *n = Some(n.unwrap_or(0).saturating_add(1)));
 		T::Agents::record(&agent, Outcome::Assigned);
 		Self::deposit_event(Event::JobAssigned {
 			job: id,
@@ -410,8 +424,13 @@ impl<T: Config> Pallet<T> {
 	/// Takes `job` off its agent's load and off its deadline bucket.
 	fn leave(id: JobId, job: &JobOf<T>) {
 		if let Some(agent) = job.state.agent() {
-			AgentLoad::<T>::mutate_exists(agent, |n| {
-				*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0)
+			AgentLoad::<T>::mutate_exists(agent, |l| {
+				if let Some(list) = l {
+					list.retain(|j| *j != id);
+					if list.is_empty() {
+						*l = None;
+					}
+				}
 			});
 		}
 		if let Some(at) = job.state.due() {
@@ -456,7 +475,7 @@ impl<T: Config> Pallet<T> {
 			&& !params.accept_period.is_zero()
 			&& !params.delivery_base.is_zero()
 			&& params.checkpoint_every > 0
-			&& params.max_jobs_per_agent > 0
+			&& (1..=MAX_JOBS_PER_AGENT).contains(&params.max_jobs_per_agent)
 			&& (1..=MAX_ATTEMPTS).contains(&u32::from(params.max_attempts))
 			&& params.max_deadline
 				>= params

@@ -19,11 +19,17 @@
 //!   [`Pallet::announce_serving`], an unsigned transaction signed with its authority key, when
 //!   the list changed or the last one is [`Config::AnnouncePeriod`] blocks old. A node without
 //!   the AI service (or with `--ai off`) gets `Unavailable` and sends nothing.
+//! - **Fine-tune jobs** (ModelFactory, `fine_tune.rs`): paid requests, trainers drawn among
+//!   the bonded agents, accept and deliver deadlines with strikes and redraws. A trainer's node
+//!   runs its part in the offchain worker (`trainer.rs`): it accepts the jobs assigned to an
+//!   agent key in its keystore, trains them through the AI service and delivers the signed
+//!   commitment.
 //!
 //! ## Code layout
 //!
-//! This file declares the pallet and keeps calls thin; `registry.rs` and `serving.rs` hold the
-//! `do_*` logic, `views.rs` the runtime API reads and `try_state.rs` the invariants.
+//! This file declares the pallet and keeps calls thin; `registry.rs`, `serving.rs` and
+//! `fine_tune.rs` hold the `do_*` logic, `trainer.rs` the trainer's offchain worker, `views.rs`
+//! the runtime API reads and `try_state.rs` the invariants.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -34,6 +40,7 @@ mod benchmarking;
 pub mod fine_tune;
 mod registry;
 mod serving;
+mod trainer;
 mod try_state;
 pub mod types;
 mod views;
@@ -260,10 +267,15 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Open jobs held by each agent (absent: none). Blake2_128Concat: accounts are chosen by
-	/// users.
+	/// The open jobs each agent holds, in the order it got them (absent: none): its load, and
+	/// where its node finds its work. Blake2_128Concat: accounts are chosen by users.
 	#[pallet::storage]
-	pub type AgentLoad<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32>;
+	pub type AgentLoad<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<JobId, ConstU32<MAX_JOBS_PER_AGENT>>,
+	>;
 
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
@@ -405,8 +417,8 @@ pub mod pallet {
 		/// interval, one adapter per epoch ending in the final adapter, at least one step.
 		BadCommitment,
 		/// The fine-tune terms are invalid: a draw delay under 2, a zero accept period,
-		/// delivery base, checkpoint interval or per-agent job limit, attempts outside 1–8, or a
-		/// maximum deadline too short for the periods.
+		/// delivery base or checkpoint interval, a per-agent job limit outside 1–16, attempts
+		/// outside 1–8, or a maximum deadline too short for the periods.
 		BadParameters,
 	}
 
@@ -418,6 +430,7 @@ pub mod pallet {
 
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			Self::offchain_announce(now);
+			Self::offchain_train(now);
 		}
 
 		fn integrity_test() {

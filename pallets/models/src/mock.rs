@@ -1,6 +1,8 @@
 //! Test runtime: System, Balances, Models. Authorities are `UintAuthorityId`s 1 to 9. Every
 //! test run through [`run`] checks `do_try_state` at the end.
 
+#![allow(clippy::arithmetic_side_effects, reason = "test fixtures on small constants")]
+
 use crate as pallet_models;
 use polkadot_sdk::{pallet_balances, polkadot_sdk_frame as frame};
 
@@ -153,6 +155,10 @@ impl openledger_primitives::AgentKeys<AccountId, UintAuthorityId> for MockAgents
 	fn key_of(a: &AccountId) -> Option<UintAuthorityId> {
 		TRAINERS.with(|t| t.borrow().contains(a)).then(|| agent_key(*a))
 	}
+	fn owner_of(k: &UintAuthorityId) -> Option<AccountId> {
+		let a = k.0.checked_sub(1000)?;
+		TRAINERS.with(|t| t.borrow().contains(&a)).then_some(a)
+	}
 }
 
 /// Datanet versions set by the tests.
@@ -160,6 +166,16 @@ pub struct MockData;
 impl openledger_primitives::TrainingData<AccountId, Balance> for MockData {
 	fn version(d: u32, v: u32) -> Option<openledger_primitives::DataVersion<AccountId, Balance>> {
 		DATA.with(|x| x.borrow().get(&(d, v)).cloned())
+	}
+	/// Contribution `d * 1000 + i` at position `i`, hash `[d as u8 + i as u8; 32]`, 10 bytes.
+	fn training_set(d: u32, accepted: u32) -> Vec<openledger_primitives::TrainingItem> {
+		(0..accepted)
+			.map(|i| openledger_primitives::TrainingItem {
+				contribution: u64::from(d * 1000 + i),
+				hash: [(d + i) as u8; 32],
+				size: 10,
+			})
+			.collect()
 	}
 }
 

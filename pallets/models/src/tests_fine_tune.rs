@@ -330,7 +330,7 @@ mod assignment {
 			System::assert_last_event(
 				Event::<Test>::JobAssigned { job: id, agent, attempt: 1, accept_by: 6 }.into(),
 			);
-			assert_eq!(AgentLoad::<Test>::get(agent), Some(1));
+			assert_eq!(AgentLoad::<Test>::get(agent).map(|l| l.into_inner()), Some(vec![id]));
 			assert!(HasOpenJob::<Test>::contains(&agent));
 			assert_eq!(OUTCOMES.with(|o| o.borrow().clone()), [(agent, Outcome::Assigned)]);
 			assert_eq!(Due::<Test>::get(7).into_inner(), [id], "acted on after the last block");
@@ -662,6 +662,7 @@ mod governance {
 				FineTuneParams { max_attempts: 0, ..p },
 				FineTuneParams { max_attempts: 9, ..p },
 				FineTuneParams { max_jobs_per_agent: 0, ..p },
+				FineTuneParams { max_jobs_per_agent: MAX_JOBS_PER_AGENT + 1, ..p },
 				FineTuneParams { checkpoint_every: 0, ..p },
 				FineTuneParams { max_deadline: 14, ..p },
 			] {

@@ -3,6 +3,7 @@
 #![cfg(any(feature = "try-runtime", test))]
 
 use crate::{pallet::*, *};
+use alloc::vec::Vec;
 use frame::prelude::*;
 use polkadot_sdk::polkadot_sdk_frame as frame;
 
@@ -58,7 +59,7 @@ impl<T: Config> Pallet<T> {
 		use frame::token::fungible::InspectHold;
 		let next = NextJobId::<T>::get();
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		let mut load: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut load: BTreeMap<T::AccountId, Vec<JobId>> = BTreeMap::new();
 		let mut due = 0usize;
 		for (id, job) in Jobs::<T>::iter() {
 			ensure!(id < next, "a job id is not below NextJobId");
@@ -72,8 +73,7 @@ impl<T: Config> Pallet<T> {
 				*e = e.saturating_add(job.fee);
 			}
 			if let Some(agent) = job.state.agent() {
-				let n = load.entry(agent.clone()).or_default();
-				*n = n.saturating_add(1);
+				load.entry(agent.clone()).or_default().push(id);
 			}
 			if let Some(at) = job.state.due() {
 				ensure!(Due::<T>::get(at).contains(&id), "a due job is missing from its bucket");
@@ -95,7 +95,13 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(
 			AgentLoad::<T>::iter().count() == load.len()
-				&& load.iter().all(|(a, n)| AgentLoad::<T>::get(a) == Some(*n)),
+				&& load.iter_mut().all(|(a, jobs)| {
+					jobs.sort_unstable();
+					let mut listed =
+						AgentLoad::<T>::get(a).map(|l| l.into_inner()).unwrap_or_default();
+					listed.sort_unstable();
+					listed == *jobs
+				}),
 			"an agent's load differs from its open jobs"
 		);
 		Ok(())

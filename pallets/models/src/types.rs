@@ -296,8 +296,8 @@ pub struct FineTuneParams<Balance, BlockNumber> {
 	/// Trainers one job is assigned to before it fails and is refunded (1 to
 	/// [`MAX_ATTEMPTS`]).
 	pub max_attempts: u8,
-	/// Open jobs (assigned, training or delivered) one agent may hold; busier agents are left
-	/// out of draws.
+	/// Open jobs (assigned, training or delivered) one agent may hold (1 to
+	/// [`MAX_JOBS_PER_AGENT`]); busier agents are left out of draws.
 	pub max_jobs_per_agent: u32,
 	/// Furthest a requester's deadline may lie ahead (bounds how long a fee is held).
 	pub max_deadline: BlockNumber,
@@ -308,6 +308,9 @@ pub struct FineTuneParams<Balance, BlockNumber> {
 
 /// Most trainers one job may be assigned to.
 pub const MAX_ATTEMPTS: u32 = 8;
+
+/// Most open jobs governance may let one agent hold at once.
+pub const MAX_JOBS_PER_AGENT: u32 = 16;
 
 /// A datanet version a job trains on, as pinned at request time.
 #[derive(
@@ -504,16 +507,4 @@ pub struct TrainingCommitment<MaxCheckpoints: Get<u32>> {
 	pub report: TrainingReport<MaxCheckpoints>,
 }
 
-/// Steps between the checkpoints of a job of `steps` steps: the job's `every` (K), widened so
-/// that at most `max` checkpoints are committed.
-pub fn checkpoint_interval(steps: u32, every: u32, max: u32) -> u32 {
-	let every = every.max(1);
-	let widest = steps.div_ceil(max.max(1));
-	every.max(widest)
-}
-
-/// Checkpoints committed for `steps` steps at `interval`: one per interval, the last after the
-/// final step.
-pub fn checkpoint_count(steps: u32, interval: u32) -> u32 {
-	steps.div_ceil(interval.max(1))
-}
+pub use openledger_primitives::{checkpoint_count, checkpoint_interval, checkpoint_step};

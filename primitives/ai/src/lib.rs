@@ -154,7 +154,7 @@ mod tests {
 			Ok(EngineStatus { models: vec![[7; 32]], queued: 0, running: 0, threads: 1 })
 		}
 		fn start_job(&self, spec: JobSpec) -> Result<Ticket, AiError> {
-			let JobSpec::Generate(g) = &spec;
+			let JobSpec::Generate(g) = &spec else { return Err(AiError::Unavailable) };
 			if g.model != [7; 32] {
 				return Err(AiError::Unavailable);
 			}
@@ -170,7 +170,7 @@ mod tests {
 			if job.2 < 2 {
 				return Ok(JobStatus::Running { progress: Perbill::from_percent(50) });
 			}
-			let JobSpec::Generate(g) = &job.1;
+			let JobSpec::Generate(g) = &job.1 else { return Err(AiError::Invalid) };
 			let tokens = vec![1, 2, 3];
 			Ok(JobStatus::Done(JobOutput::Generated {
 				commitment: generation_commitment(g, &tokens),
@@ -229,7 +229,7 @@ mod tests {
 			else {
 				panic!("the job finishes on its second poll")
 			};
-			let JobSpec::Generate(g) = spec([7; 32]);
+			let JobSpec::Generate(g) = spec([7; 32]) else { panic!("a generation") };
 			assert_eq!(commitment, generation_commitment(&g, &tokens));
 			assert_eq!(ai::poll(99), Err(AiError::Invalid));
 		});

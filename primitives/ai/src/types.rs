@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use openledger_primitives::Perbill;
+use openledger_primitives::{HyperParams, Perbill, TrainingItem};
 
 /// SHA-256 of a base model's weights file: what the registry records and what the node checks
 /// a file on disk against before it loads it.
@@ -110,6 +110,48 @@ pub struct GenerateSpec {
 	pub sampling: Sampling,
 }
 
+/// A LoRA fine-tune (a ModelFactory job) on a registered base model.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct FineTuneSpec {
+	/// The base model, by the hash of its weights.
+	pub model: WeightsHash,
+	/// The training set in order: the pinned datanet versions' accepted contributions, each
+	/// read from the node's offchain database and checked against its content hash. A UTF-8
+	/// contribution that is one JSON object `{"prompt", "response"}` is an instruction example
+	/// (loss on the response), any other UTF-8 text a plain-text example.
+	pub data: Vec<TrainingItem>,
+	/// The hyper-parameters (already checked by the chain).
+	pub params: HyperParams,
+	/// The job's checkpoint interval K and the chain's most checkpoints per job: the service
+	/// checkpoints every `checkpoint_interval(steps, every, max)` steps and after the last.
+	pub checkpoint_every: u32,
+	/// See `checkpoint_every`.
+	pub max_checkpoints: u32,
+}
+
+/// What a fine-tune produced: everything a trainer commits on chain. Losses are in micro-nats
+/// (× 10⁶, rounded down).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct FineTuneOutput {
+	/// The final adapter's id (SHA-256 of its canonical bytes); the service keeps the file in
+	/// its adapter store.
+	pub adapter: AdapterHash,
+	/// Optimiser steps taken.
+	pub steps: u32,
+	/// Checkpoint hashes, one per interval and the last after the final step.
+	pub checkpoints: Vec<[u8; 32]>,
+	/// The mean training loss of each interval (one per checkpoint).
+	pub losses: Vec<u32>,
+	/// The adapter's id after each epoch (the last is `adapter`).
+	pub epoch_adapters: Vec<AdapterHash>,
+	/// Held-out loss before and after training (0 without a held-out split).
+	pub eval_loss_before: u32,
+	/// See `eval_loss_before`.
+	pub eval_loss_after: u32,
+	/// Loss-bearing tokens trained on, all epochs.
+	pub tokens: u64,
+}
+
 /// Work an offchain worker can hand to the AI service. Later kinds (fine-tune, replay
 /// verification, attribution, generation checks) are added as new variants at the end, so the
 /// encoding of these stays the same.
@@ -117,6 +159,8 @@ pub struct GenerateSpec {
 pub enum JobSpec {
 	/// Generate text.
 	Generate(GenerateSpec),
+	/// Fine-tune a LoRA adapter.
+	FineTune(FineTuneSpec),
 }
 
 /// What a finished job produced.
@@ -134,6 +178,8 @@ pub enum JobOutput {
 		/// SCALE-encoded, which any node can recompute from the pieces.
 		commitment: [u8; 32],
 	},
+	/// A fine-tune.
+	FineTuned(FineTuneOutput),
 }
 
 /// Where a job stands.

@@ -136,11 +136,16 @@ impl<AccountId, Balance: Default> AgentRegistry<AccountId, Balance> for () {
 pub trait AgentKeys<AccountId, Key> {
 	/// The key `agent`'s node signs its work with, if `agent` is registered.
 	fn key_of(agent: &AccountId) -> Option<Key>;
+	/// The registered agent whose key is `key` (for a node finding the work of its own keys).
+	fn owner_of(key: &Key) -> Option<AccountId>;
 }
 
 /// No agents, no keys.
 impl<AccountId, Key> AgentKeys<AccountId, Key> for () {
 	fn key_of(_: &AccountId) -> Option<Key> {
+		None
+	}
+	fn owner_of(_: &Key) -> Option<AccountId> {
 		None
 	}
 }

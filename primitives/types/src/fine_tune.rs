@@ -4,7 +4,7 @@
 //! [`TrainingData`] trait through which `pallet-models` reads datanet versions from
 //! `pallet-datanets` without importing it.
 
-use crate::{DatanetId, Version};
+use crate::{ContentHash, ContributionId, DatanetId, Version};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
@@ -204,10 +204,36 @@ pub struct DataVersion<AccountId, Balance> {
 	pub licence: Vec<u8>,
 }
 
+/// One accepted contribution of a training set: the trainer reads its bytes from the offchain
+/// database (under [`crate::chunk_key`] and [`crate::file_key`]) and checks them against `hash`.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct TrainingItem {
+	/// The contribution.
+	pub contribution: ContributionId,
+	/// Its content hash.
+	pub hash: ContentHash,
+	/// Its size in bytes.
+	pub size: u32,
+}
+
 /// The datanets registry, for the pallet that sells fine-tunes.
 pub trait TrainingData<AccountId, Balance> {
 	/// Version `version` of `datanet`, if both exist and the version has data.
 	fn version(datanet: DatanetId, version: Version) -> Option<DataVersion<AccountId, Balance>>;
+	/// The first `accepted` accepted contributions of `datanet`, in acceptance order (what a
+	/// version with that count commits to); fewer when the datanet has fewer.
+	fn training_set(datanet: DatanetId, accepted: u32) -> Vec<TrainingItem>;
 }
 
 /// No datanets.
@@ -215,6 +241,29 @@ impl<AccountId, Balance> TrainingData<AccountId, Balance> for () {
 	fn version(_: DatanetId, _: Version) -> Option<DataVersion<AccountId, Balance>> {
 		None
 	}
+	fn training_set(_: DatanetId, _: u32) -> Vec<TrainingItem> {
+		Vec::new()
+	}
+}
+
+/// Steps between the checkpoints of a job of `steps` steps: the job's `every` (K), widened so
+/// that at most `max` checkpoints are committed. The chain and the trainer's node both use it.
+pub fn checkpoint_interval(steps: u32, every: u32, max: u32) -> u32 {
+	let every = every.max(1);
+	let widest = steps.div_ceil(max.max(1));
+	every.max(widest)
+}
+
+/// Checkpoints committed for `steps` steps at `interval`: one per interval, the last after the
+/// final step.
+pub fn checkpoint_count(steps: u32, interval: u32) -> u32 {
+	steps.div_ceil(interval.max(1))
+}
+
+/// The step after which checkpoint `k` (from 0) is taken: the end of interval `k`, or the last
+/// step.
+pub fn checkpoint_step(k: u32, interval: u32, steps: u32) -> u32 {
+	k.saturating_add(1).saturating_mul(interval.max(1)).min(steps)
 }
 
 #[cfg(test)]

@@ -35,8 +35,8 @@ pub use content::{
 };
 pub use fee::FeeSplit;
 pub use fine_tune::{
-	licence_permits_paid_training, BadHyperParam, DataVersion, HyperParams, LicenceBar,
-	TrainingData,
+	checkpoint_count, checkpoint_interval, checkpoint_step, licence_permits_paid_training,
+	BadHyperParam, DataVersion, HyperParams, LicenceBar, TrainingData, TrainingItem,
 };
 pub use sp_arithmetic::Perbill;
 

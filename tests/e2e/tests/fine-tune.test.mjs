@@ -2,7 +2,11 @@
 // trainer agent, a fine-tune request whose fee is the runtime API's quote and is held; the chain
 // draws the trainer, which (signing with its sr25519 agent key, as its node's offchain worker
 // will) accepts and delivers its commitment through unsigned transactions the pool checks; a
-// trainer that never accepts is struck and slashed, and the requester refunded to the planck.
+// trainer that never accepts is struck and slashed, and the requester refunded to the planck;
+// and a trainer whose key is in the node's keystore has the node's offchain worker accept the
+// job, fine-tune the real base model on the datanet's contributions and deliver the result.
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
@@ -181,5 +185,49 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.equal(await heldFee(ferdie.address), 0n);
     const freeAfter = (await api.query.system.account(ferdie.address)).data.free.toBigInt();
     assert.equal(freeBefore - freeAfter, fee, 'only the transaction fee was spent');
+  });
+
+  it("a trainer node accepts, fine-tunes the real model on the datanet's data and delivers", async () => {
+    // Only Alice's agent may be drawn: Eve leaves, Charlie holds his delivered job.
+    const eve = keyring.addFromUri('//Eve');
+    await tx(api.tx.agents.deregister(), eve);
+    // Time enough to train on a loaded 2-core machine.
+    const params = (await api.call.fineTuneApi.parameters()).toJSON();
+    await tx(api.tx.sudo.sudo(api.tx.models.setFineTuneParameters({ ...params, deliveryBase: 600, maxDeadline: 2000 })), alice);
+    // Alice's agent key goes into the node's keystore (key type `agnt`): from now on the
+    // node's offchain worker acts for her agent.
+    const aliceKey = keyring.addFromUri('//Alice//trainer');
+    await dev.chain.rpc('author_insertKey', ['agnt', '//Alice//trainer', u8aToHex(aliceKey.publicKey)]);
+    await tx(
+      api.tx.agents.register(hex(aliceKey.publicKey), agentKeyProof(aliceKey, alice.address), { train: true, serve: false }, [0], 'http://127.0.0.1:9', 1000n * OPEN),
+      alice,
+    );
+
+    const ferdie = keyring.addFromUri('//Ferdie');
+    const quote = (await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, version]], PARAMS)).asOk.toBigInt();
+    const ev = await request(ferdie, [[datanet, version]], PARAMS, quote, (await best()) + 1500);
+    const id = ev.find(({ event }) => api.events.models.FineTuneRequested.is(event)).event.data.job.toNumber();
+
+    await waitFor('the draw', async () => (await job(id)).state.isAssigned, 30_000);
+    assert.equal((await job(id)).state.asAssigned.agent.toString(), alice.address);
+    await waitFor('the node to accept', async () => (await job(id)).state.isTraining, 60_000);
+    await waitFor('the node to train and deliver', async () => (await job(id)).state.isDelivered, 400_000);
+
+    // 3 facts: one held out (20 %, at least one), two trained in one batch of 2, 2 epochs:
+    // 2 steps, one checkpoint (K = 16), one adapter per epoch, the last the final one.
+    const c = (await api.call.fineTuneApi.commitment(id)).unwrap();
+    assert.equal(c.steps.toNumber(), 2);
+    assert.equal(c.checkpoints.length, 1);
+    assert.equal(c.epochAdapters.length, 2);
+    assert.equal(c.epochAdapters[1].toHex(), c.adapter.toHex());
+    assert.notEqual(c.epochAdapters[0].toHex(), c.adapter.toHex(), 'the second epoch changed the adapter');
+    assert.equal(c.report.losses.length, 1);
+    assert.ok(c.report.losses[0].toNumber() > 0 && c.report.evalLossBefore.toNumber() > 0);
+    assert.ok(c.report.tokens.toNumber() > 0);
+    // The adapter the chain records is the one the node's AI service trained and stored.
+    const log = fs.readFileSync(path.join(dev.chain.logDir, 'node.log'), 'utf8');
+    assert.match(log, new RegExp(`fine-tune done: adapter ${c.adapter.toHex().slice(2)}, 2 steps`));
+    const metrics = (await api.call.agentsApi.agent(alice.address)).unwrap().metrics;
+    assert.deepEqual([metrics.jobsAssigned.toNumber(), metrics.jobsCompleted.toNumber()], [1, 1]);
   });
 });

@@ -42,6 +42,41 @@ pub struct TrainOutput {
 	pub report: TrainReport,
 	/// Snapshot after each epoch (the last equals `adapter`).
 	pub checkpoints: Vec<LoraAdapter>,
+	/// Checkpoints every interval of steps and after the last step ([`train_planned`]; empty
+	/// without a plan).
+	pub step_checkpoints: Vec<StepCheckpoint>,
+}
+
+/// A checkpoint taken during training: after step `step` (from 1), its hash and the mean
+/// training loss of the steps since the previous one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepCheckpoint {
+	/// The step it was taken after.
+	pub step: usize,
+	/// [`checkpoint_hash`] of the state after that step.
+	pub hash: [u8; 32],
+	/// Mean batch loss over the interval it closes.
+	pub mean_loss: f32,
+}
+
+/// The hash a checkpoint commits to: SHA-256 of the domain `openledger/train-checkpoint`, the
+/// adapter's id after the step, the step, the epoch (from 0) and the batch index within it (all
+/// u32 little-endian). With the job's seed these fix where training stands; the optimiser's
+/// moments are not yet part of it.
+pub fn checkpoint_hash(
+	adapter: &crate::AdapterId,
+	step: usize,
+	epoch: usize,
+	batch: usize,
+) -> [u8; 32] {
+	use sha2::{Digest, Sha256};
+	let mut h = Sha256::new();
+	h.update(b"openledger/train-checkpoint");
+	h.update(adapter.0);
+	for n in [step, epoch, batch] {
+		h.update((n as u32).to_le_bytes());
+	}
+	h.finalize().into()
 }
 
 /// Fine-tunes a LoRA adapter on `examples`, calling `progress` after every step.
@@ -60,6 +95,19 @@ pub fn train_checkpointed(
 	model: &Model,
 	examples: &[Example],
 	cfg: &TrainConfig,
+	progress: impl FnMut(&Progress),
+) -> Result<TrainOutput> {
+	train_planned(model, examples, cfg, None, progress)
+}
+
+/// [`train_checkpointed`], also taking a [`StepCheckpoint`] every `interval(total_steps)` steps
+/// and after the last step when `interval` is given (the chain's rule for a job's checkpoints
+/// depends on how many steps the run has, known once the examples are encoded).
+pub fn train_planned(
+	model: &Model,
+	examples: &[Example],
+	cfg: &TrainConfig,
+	interval: Option<&dyn Fn(usize) -> usize>,
 	mut progress: impl FnMut(&Progress),
 ) -> Result<TrainOutput> {
 	cfg.validate(model)?;
@@ -93,9 +141,12 @@ pub fn train_checkpointed(
 	let mut curve = Vec::with_capacity(total_steps);
 	let mut step = 0usize;
 	let mut checkpoints = Vec::with_capacity(cfg.epochs);
+	let every = interval.map(|f| f(total_steps).max(1));
+	let mut step_checkpoints = Vec::new();
+	let mut interval_loss = (0f64, 0usize);
 	for epoch in 0..cfg.epochs {
 		train_set.shuffle(&mut rng);
-		for chunk in train_set.chunks(cfg.batch_size) {
+		for (batch, chunk) in train_set.chunks(cfg.batch_size).enumerate() {
 			let refs: Vec<&Encoded> = chunk.iter().collect();
 			let (loss, n) = batch_loss(model, &base, Some(&vars), &refs)?;
 			opt.backward_step(&loss)?;
@@ -108,6 +159,15 @@ pub fn train_checkpointed(
 			step += 1;
 			tokens += n;
 			curve.push((step, loss));
+			interval_loss = (interval_loss.0 + f64::from(loss), interval_loss.1 + 1);
+			if let Some(every) = every {
+				if step.is_multiple_of(every) || step == total_steps {
+					let hash = checkpoint_hash(&vars.to_adapter(model)?.id(), step, epoch, batch);
+					let mean_loss = (interval_loss.0 / interval_loss.1.max(1) as f64) as f32;
+					step_checkpoints.push(StepCheckpoint { step, hash, mean_loss });
+					interval_loss = (0.0, 0);
+				}
+			}
 			let secs = start.elapsed().as_secs_f64().max(1e-9);
 			progress(&Progress {
 				step,
@@ -136,5 +196,5 @@ pub fn train_checkpointed(
 		seconds,
 		tokens_per_sec: tokens as f64 / seconds.max(1e-9),
 	};
-	Ok(TrainOutput { adapter, report, checkpoints })
+	Ok(TrainOutput { adapter, report, checkpoints, step_checkpoints })
 }

@@ -287,6 +287,42 @@ mod tests {
 	}
 
 	#[test]
+	fn planned_checkpoints_follow_the_interval_and_the_last_step() {
+		let model = tiny();
+		let corpus: Vec<Example> =
+			(0..7).map(|i| Example::Text { text: format!("sample number {i}") }).collect();
+		// 7 examples, none held out, batches of 2: 4 steps an epoch, 3 epochs, 12 steps.
+		let cfg = TrainConfig {
+			epochs: 3,
+			batch_size: 2,
+			eval_percent: 0,
+			max_seq_len: 64,
+			..TrainConfig::default()
+		};
+		let interval = |steps: usize| {
+			assert_eq!(steps, 12);
+			5
+		};
+		let out = train_planned(&model, &corpus, &cfg, Some(&interval), |_| {}).unwrap();
+		let steps: Vec<usize> = out.step_checkpoints.iter().map(|c| c.step).collect();
+		assert_eq!(steps, [5, 10, 12]);
+		let curve = &out.report.loss_curve;
+		let mean = |r: core::ops::Range<usize>| {
+			(curve[r.clone()].iter().map(|(_, l)| f64::from(*l)).sum::<f64>() / r.len() as f64)
+				as f32
+		};
+		assert!((out.step_checkpoints[0].mean_loss - mean(0..5)).abs() < 1e-5);
+		assert!((out.step_checkpoints[2].mean_loss - mean(10..12)).abs() < 1e-5);
+		// the last checkpoint is of the final adapter, after step 12 = epoch 2, batch 3
+		assert_eq!(out.step_checkpoints[2].hash, checkpoint_hash(&out.adapter.id(), 12, 2, 3));
+		let again = train_planned(&model, &corpus, &cfg, Some(&interval), |_| {}).unwrap();
+		assert_eq!(again.step_checkpoints, out.step_checkpoints, "deterministic");
+		let none = train_checkpointed(&model, &corpus, &cfg, |_| {}).unwrap();
+		assert!(none.step_checkpoints.is_empty());
+		assert_eq!(none.adapter.id(), out.adapter.id(), "checkpointing does not change training");
+	}
+
+	#[test]
 	fn bad_training_setups_are_refused() {
 		let model = tiny();
 		let corpus = vec![Example::Text { text: "abc".into() }];

@@ -44,6 +44,7 @@ impl<T: Config> Pallet<T> {
 		for id in &ids {
 			let mut c = Self::take_pending(datanet, &mut pending, *id)?;
 			merkle::append(&mut frontier, d.accepted, c.hash).map_err(|_| Error::<T>::TreeFull)?;
+			AcceptedAt::<T>::insert(datanet, d.accepted, id);
 			d.accepted = d.accepted.saturating_add(1);
 			d.accepted_bytes = d.accepted_bytes.saturating_add(c.size.into());
 			d.pending = d.pending.saturating_sub(1);

@@ -1,0 +1,204 @@
+//! Fine-tune jobs (ModelFactory): the training set read from the offchain database and checked
+//! against the chain's content hashes, the chain's integer hyper-parameters turned into the
+//! engine's, training with the chain's checkpoint rule, the adapter kept in the store, and the
+//! result in the fixed-point shape the trainer commits on chain.
+
+use codec::Decode;
+use openledger_ai::{
+	train::{train_planned, Example, TrainConfig},
+	Target,
+};
+use openledger_ai_primitives::{AiError, FineTuneOutput, FineTuneSpec};
+use openledger_primitives::{
+	checkpoint_interval, chunk_hash, chunk_key, content_hash, file_key, fine_tune::targets,
+	FileManifest, HyperParams, Perbill, TrainingItem,
+};
+
+use crate::{registry::Registry, LOG_TARGET};
+
+/// Most contributions one fine-tune may read.
+pub const MAX_ITEMS: usize = 1 << 20;
+
+/// The engine's hyper-parameters for the chain's integer ones.
+pub fn train_config(p: &HyperParams) -> TrainConfig {
+	const BITS: [(u8, Target); 7] = [
+		(targets::Q, Target::Q),
+		(targets::K, Target::K),
+		(targets::V, Target::V),
+		(targets::O, Target::O),
+		(targets::GATE, Target::Gate),
+		(targets::UP, Target::Up),
+		(targets::DOWN, Target::Down),
+	];
+	TrainConfig {
+		rank: usize::from(p.rank),
+		alpha: f32::from(p.alpha),
+		target_modules: BITS.iter().filter(|(b, _)| p.targets & b != 0).map(|(_, t)| *t).collect(),
+		learning_rate: f64::from(p.learning_rate) / 1e9,
+		weight_decay: 0.0,
+		epochs: usize::from(p.epochs),
+		batch_size: usize::from(p.batch),
+		max_seq_len: p.max_len as usize,
+		seed: p.seed,
+		eval_percent: p.eval_percent,
+	}
+}
+
+/// A contribution's text as a training example: one JSON object with `prompt` and `response`
+/// is an instruction example, anything else plain text.
+pub fn example_of(text: String) -> Example {
+	match serde_json::from_str::<Example>(text.trim()) {
+		Ok(e @ Example::Instruction { .. }) => e,
+		_ => Example::Text { text },
+	}
+}
+
+/// The bytes of contribution `item` from the offchain database (its manifest, then its chunks),
+/// `None` when any part is missing or they do not hash to the chain's content hash.
+pub fn contribution_bytes(
+	get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
+	item: &TrainingItem,
+) -> Option<Vec<u8>> {
+	let manifest = FileManifest::decode(&mut &get(&file_key(&item.hash))?[..]).ok()?;
+	if manifest.size != item.size {
+		return None;
+	}
+	let mut bytes = Vec::with_capacity(item.size as usize);
+	let mut hashes = Vec::with_capacity(manifest.chunks as usize);
+	for i in 0..manifest.chunks {
+		let chunk = get(&chunk_key(&item.hash, i))?;
+		hashes.push(chunk_hash(&chunk));
+		bytes.extend_from_slice(&chunk);
+	}
+	(bytes.len() == item.size as usize && content_hash(item.size, &hashes) == item.hash)
+		.then_some(bytes)
+}
+
+/// Micro-nats, rounded down (a non-finite or negative loss is 0).
+fn micro(loss: f32) -> u32 {
+	if loss.is_finite() && loss > 0.0 {
+		(f64::from(loss) * 1e6).min(f64::from(u32::MAX)) as u32
+	} else {
+		0
+	}
+}
+
+/// Whether `spec` is a fine-tune this service could start (the model aside).
+pub fn check(spec: &FineTuneSpec) -> Result<(), AiError> {
+	let ok = !spec.data.is_empty()
+		&& spec.data.len() <= MAX_ITEMS
+		&& spec.params.check(u32::MAX).is_ok()
+		&& spec.max_checkpoints > 0;
+	ok.then_some(()).ok_or(AiError::Invalid)
+}
+
+/// Runs fine-tune `spec` to the end, reporting the share of steps done through `progress`.
+pub fn run(
+	spec: &FineTuneSpec,
+	registry: &Registry,
+	mut progress: impl FnMut(Perbill),
+) -> Result<FineTuneOutput, AiError> {
+	let model = registry.by_hash(&spec.model).ok_or(AiError::Unavailable)?;
+	let mut examples = Vec::with_capacity(spec.data.len());
+	for item in &spec.data {
+		let Some(bytes) = registry.offchain_bytes(item) else {
+			log::warn!(
+				target: LOG_TARGET,
+				"fine-tune: contribution {} is missing from the offchain database or does not match its hash",
+				item.contribution
+			);
+			return Err(AiError::Unavailable);
+		};
+		let text = String::from_utf8(bytes).map_err(|_| AiError::Invalid)?;
+		examples.push(example_of(text));
+	}
+	let cfg = train_config(&spec.params);
+	let (every, max) = (spec.checkpoint_every, spec.max_checkpoints);
+	let interval = move |steps: usize| checkpoint_interval(steps as u32, every, max) as usize;
+	let out = train_planned(&model.model, &examples, &cfg, Some(&interval), |p| {
+		progress(Perbill::from_rational(p.step as u64, p.total_steps.max(1) as u64))
+	})
+	.map_err(|e| {
+		log::warn!(target: LOG_TARGET, "fine-tune failed: {e}");
+		match e {
+			openledger_ai::Error::InvalidTraining(_) => AiError::Invalid,
+			_ => AiError::Failed,
+		}
+	})?;
+	let id = registry.adapters().put(&out.adapter, &model.model.config).map_err(|e| {
+		log::warn!(target: LOG_TARGET, "fine-tune: the adapter could not be stored: {e}");
+		AiError::Failed
+	})?;
+	log::info!(
+		target: LOG_TARGET,
+		"fine-tune done: adapter {id}, {} steps, held-out loss {:?} → {:?}",
+		out.report.loss_curve.len(),
+		out.report.eval_loss_before,
+		out.report.eval_loss_after
+	);
+	Ok(FineTuneOutput {
+		adapter: id.0,
+		steps: out.report.loss_curve.len() as u32,
+		checkpoints: out.step_checkpoints.iter().map(|c| c.hash).collect(),
+		losses: out.step_checkpoints.iter().map(|c| micro(c.mean_loss)).collect(),
+		epoch_adapters: out.checkpoints.iter().map(|a| a.id().0).collect(),
+		eval_loss_before: out.report.eval_loss_before.map_or(0, micro),
+		eval_loss_after: out.report.eval_loss_after.map_or(0, micro),
+		tokens: out.report.train_tokens as u64,
+	})
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+	use super::*;
+	use std::collections::BTreeMap;
+
+	#[test]
+	fn the_chain_hyper_parameters_map_to_the_engine() {
+		let p = HyperParams {
+			rank: 4,
+			alpha: 8,
+			targets: targets::Q | targets::V | targets::DOWN,
+			learning_rate: 2_000_000,
+			epochs: 2,
+			batch: 3,
+			max_len: 64,
+			eval_percent: 20,
+			seed: 7,
+		};
+		let c = train_config(&p);
+		assert_eq!(c.target_modules, vec![Target::Q, Target::V, Target::Down]);
+		assert!((c.learning_rate - 2e-3).abs() < 1e-12);
+		assert_eq!((c.rank, c.epochs, c.batch_size, c.max_seq_len, c.seed), (4, 2, 3, 64, 7));
+	}
+
+	#[test]
+	fn instruction_contributions_are_recognised() {
+		assert!(matches!(
+			example_of(r#"{"prompt":"capital?","response":"Quintara"}"#.into()),
+			Example::Instruction { .. }
+		));
+		assert!(matches!(example_of("{not json".into()), Example::Text { .. }));
+		assert!(matches!(example_of(r#"{"text":"x"}"#.into()), Example::Text { .. }));
+	}
+
+	#[test]
+	fn contribution_bytes_are_checked_against_the_chain_hash() {
+		let chunks: [&[u8]; 2] = [b"hello ", b"world"];
+		let hash = content_hash(11, &[chunk_hash(chunks[0]), chunk_hash(chunks[1])]);
+		let mut db: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+		db.insert(file_key(&hash), codec::Encode::encode(&FileManifest { size: 11, chunks: 2 }));
+		db.insert(chunk_key(&hash, 0), chunks[0].to_vec());
+		db.insert(chunk_key(&hash, 1), chunks[1].to_vec());
+		let item = TrainingItem { contribution: 1, hash, size: 11 };
+		let get = |k: &[u8]| db.get(k).cloned();
+		assert_eq!(contribution_bytes(&get, &item).as_deref(), Some(&b"hello world"[..]));
+		db.insert(chunk_key(&hash, 1), b"worle".to_vec());
+		let get = |k: &[u8]| db.get(k).cloned();
+		assert_eq!(contribution_bytes(&get, &item), None, "a changed chunk is refused");
+		db.remove(&chunk_key(&hash, 1));
+		let get = |k: &[u8]| db.get(k).cloned();
+		assert_eq!(contribution_bytes(&get, &item), None, "a missing chunk is refused");
+	}
+}
