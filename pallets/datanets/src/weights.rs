@@ -2,7 +2,7 @@
 //!
 //! Do not edit: rerun `scripts/weights` after changing a call or its benchmark.
 //!
-//! CLI VERSION 64.0.0, DATE: 2026-12-02, STEPS: `50`, REPEAT: `20`
+//! CLI VERSION 64.0.0, DATE: 2026-12-03, STEPS: `50`, REPEAT: `20`
 //! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `145`
 		//  Estimated: `3712`
-		// Minimum execution time: 45_338_000 picoseconds.
-		Weight::from_parts(48_873_000, 3712)
+		// Minimum execution time: 48_994_000 picoseconds.
+		Weight::from_parts(56_124_000, 3712)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -99,8 +99,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1651`
 		//  Estimated: `5056`
-		// Minimum execution time: 13_069_000 picoseconds.
-		Weight::from_parts(14_542_000, 5056)
+		// Minimum execution time: 14_542_000 picoseconds.
+		Weight::from_parts(16_595_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1651`
 		//  Estimated: `5056`
-		// Minimum execution time: 11_327_000 picoseconds.
-		Weight::from_parts(12_609_000, 5056)
+		// Minimum execution time: 13_090_000 picoseconds.
+		Weight::from_parts(14_662_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1651`
 		//  Estimated: `5056`
-		// Minimum execution time: 11_527_000 picoseconds.
-		Weight::from_parts(12_689_000, 5056)
+		// Minimum execution time: 13_190_000 picoseconds.
+		Weight::from_parts(14_963_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -132,8 +132,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1651`
 		//  Estimated: `5056`
-		// Minimum execution time: 11_317_000 picoseconds.
-		Weight::from_parts(12_629_000, 5056)
+		// Minimum execution time: 12_659_000 picoseconds.
+		Weight::from_parts(14_041_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -145,8 +145,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1651`
 		//  Estimated: `5056`
-		// Minimum execution time: 13_671_000 picoseconds.
-		Weight::from_parts(14_592_000, 5056)
+		// Minimum execution time: 15_323_000 picoseconds.
+		Weight::from_parts(16_916_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -160,8 +160,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1950`
 		//  Estimated: `6434`
-		// Minimum execution time: 77_566_000 picoseconds.
-		Weight::from_parts(81_232_000, 6434)
+		// Minimum execution time: 84_447_000 picoseconds.
+		Weight::from_parts(93_991_000, 6434)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -177,8 +177,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1810`
 		//  Estimated: `5056`
-		// Minimum execution time: 43_796_000 picoseconds.
-		Weight::from_parts(45_669_000, 5056)
+		// Minimum execution time: 49_564_000 picoseconds.
+		Weight::from_parts(54_592_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -207,10 +207,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10151`
 		//  Estimated: `11671`
-		// Minimum execution time: 80_520_000 picoseconds.
-		Weight::from_parts(93_837_583, 11671)
-			// Standard Error: 4
-			.saturating_add(Weight::from_parts(6_360, 0).saturating_mul(b.into()))
+		// Minimum execution time: 94_863_000 picoseconds.
+		Weight::from_parts(162_843_428, 11671)
+			// Standard Error: 9
+			.saturating_add(Weight::from_parts(7_211, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -236,8 +236,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1994`
 		//  Estimated: `5056`
-		// Minimum execution time: 62_394_000 picoseconds.
-		Weight::from_parts(66_741_000, 5056)
+		// Minimum execution time: 69_074_000 picoseconds.
+		Weight::from_parts(74_312_000, 5056)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -248,10 +248,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2384`
 		//  Estimated: `5632`
-		// Minimum execution time: 14_242_000 picoseconds.
-		Weight::from_parts(15_864_994, 5632)
-			// Standard Error: 2
-			.saturating_add(Weight::from_parts(6_515, 0).saturating_mul(b.into()))
+		// Minimum execution time: 16_414_000 picoseconds.
+		Weight::from_parts(32_830_888, 5632)
+			// Standard Error: 5
+			.saturating_add(Weight::from_parts(7_208, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -273,8 +273,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `12187`
 		//  Estimated: `11671`
-		// Minimum execution time: 43_836_000 picoseconds.
-		Weight::from_parts(47_100_000, 11671)
+		// Minimum execution time: 49_284_000 picoseconds.
+		Weight::from_parts(56_845_000, 11671)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -291,10 +291,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `602 + c * (32 ±0)`
 		//  Estimated: `5632`
-		// Minimum execution time: 43_285_000 picoseconds.
-		Weight::from_parts(46_087_517, 5632)
-			// Standard Error: 504
-			.saturating_add(Weight::from_parts(804_848, 0).saturating_mul(c.into()))
+		// Minimum execution time: 51_057_000 picoseconds.
+		Weight::from_parts(73_784_486, 5632)
+			// Standard Error: 11_483
+			.saturating_add(Weight::from_parts(1_187_175, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -314,19 +314,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Datanets::Records` (`max_values`: None, `max_size`: Some(68), added: 2543, mode: `MaxEncodedLen`)
 	/// Storage: `Datanets::Versions` (r:0 w:1)
 	/// Proof: `Datanets::Versions` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
+	/// Storage: `Datanets::AcceptedAt` (r:0 w:64)
+	/// Proof: `Datanets::AcceptedAt` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 64]`.
 	fn accept(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `10109 + n * (280 ±0)`
 		//  Estimated: `11671 + n * (2722 ±0)`
-		// Minimum execution time: 123_496_000 picoseconds.
-		Weight::from_parts(76_900_025, 11671)
-			// Standard Error: 89_391
-			.saturating_add(Weight::from_parts(44_113_810, 0).saturating_mul(n.into()))
+		// Minimum execution time: 167_130_000 picoseconds.
+		Weight::from_parts(77_233_236, 11671)
+			// Standard Error: 369_235
+			.saturating_add(Weight::from_parts(57_540_751, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2722).saturating_mul(n.into()))
 	}
 	/// Storage: `Datanets::Datanet` (r:1 w:1)
@@ -347,8 +349,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `10522`
 		//  Estimated: `11671`
-		// Minimum execution time: 146_120_000 picoseconds.
-		Weight::from_parts(157_347_000, 11671)
+		// Minimum execution time: 164_717_000 picoseconds.
+		Weight::from_parts(183_506_000, 11671)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -358,8 +360,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_745_000 picoseconds.
-		Weight::from_parts(4_206_000, 0)
+		// Minimum execution time: 4_296_000 picoseconds.
+		Weight::from_parts(4_868_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 }
@@ -367,89 +369,89 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB weights, for tests and mocks.
 impl WeightInfo for () {
 	fn create_datanet() -> Weight {
-		Weight::from_parts(48_873_000, 3712)
+		Weight::from_parts(56_124_000, 3712)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn update_metadata() -> Weight {
-		Weight::from_parts(14_542_000, 5056)
+		Weight::from_parts(16_595_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_rules() -> Weight {
-		Weight::from_parts(12_609_000, 5056)
+		Weight::from_parts(14_662_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn add_curator() -> Weight {
-		Weight::from_parts(12_689_000, 5056)
+		Weight::from_parts(14_963_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn remove_curator() -> Weight {
-		Weight::from_parts(12_629_000, 5056)
+		Weight::from_parts(14_041_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_allowed() -> Weight {
-		Weight::from_parts(14_592_000, 5056)
+		Weight::from_parts(16_916_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn transfer_ownership() -> Weight {
-		Weight::from_parts(81_232_000, 6434)
+		Weight::from_parts(93_991_000, 6434)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn set_status() -> Weight {
-		Weight::from_parts(45_669_000, 5056)
+		Weight::from_parts(54_592_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn contribute(b: u32, ) -> Weight {
-		Weight::from_parts(93_837_583, 11671)
-			.saturating_add(Weight::from_parts(6_360, 0).saturating_mul(b.into()))
+		Weight::from_parts(162_843_428, 11671)
+			.saturating_add(Weight::from_parts(7_211, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn begin_upload() -> Weight {
-		Weight::from_parts(66_741_000, 5056)
+		Weight::from_parts(74_312_000, 5056)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn upload_chunk(b: u32, ) -> Weight {
-		Weight::from_parts(15_864_994, 5632)
-			.saturating_add(Weight::from_parts(6_515, 0).saturating_mul(b.into()))
+		Weight::from_parts(32_830_888, 5632)
+			.saturating_add(Weight::from_parts(7_208, 0).saturating_mul(b.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn finish_upload() -> Weight {
-		Weight::from_parts(47_100_000, 11671)
+		Weight::from_parts(56_845_000, 11671)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn abandon_upload(c: u32, ) -> Weight {
-		Weight::from_parts(46_087_517, 5632)
-			.saturating_add(Weight::from_parts(804_848, 0).saturating_mul(c.into()))
+		Weight::from_parts(73_784_486, 5632)
+			.saturating_add(Weight::from_parts(1_187_175, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn accept(n: u32, ) -> Weight {
-		Weight::from_parts(76_900_025, 11671)
-			.saturating_add(Weight::from_parts(44_113_810, 0).saturating_mul(n.into()))
+		Weight::from_parts(77_233_236, 11671)
+			.saturating_add(Weight::from_parts(57_540_751, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2722).saturating_mul(n.into()))
 	}
 	fn reject() -> Weight {
-		Weight::from_parts(157_347_000, 11671)
+		Weight::from_parts(183_506_000, 11671)
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn set_contribution_slash() -> Weight {
-		Weight::from_parts(4_206_000, 0)
+		Weight::from_parts(4_868_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -2,7 +2,7 @@
 //!
 //! Do not edit: rerun `scripts/weights` after changing a call or its benchmark.
 //!
-//! CLI VERSION 64.0.0, DATE: 2026-12-02, STEPS: `50`, REPEAT: `20`
+//! CLI VERSION 64.0.0, DATE: 2026-12-03, STEPS: `50`, REPEAT: `20`
 //! HOSTNAME: `vm`, CPU: `AMD EPYC`
 //! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
 
@@ -25,9 +25,9 @@
 // --heap-pages
 // 4096
 // --template
-// /work/main/scripts/lib/weights-template.hbs
+// scripts/lib/weights-template.hbs
 // --output
-// /work/main/pallets/models/src/weights.rs
+// pallets/models/src/weights.rs
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `156`
 		//  Estimated: `3505`
-		// Minimum execution time: 13_380_000 picoseconds.
-		Weight::from_parts(14_542_000, 3505)
+		// Minimum execution time: 14_682_000 picoseconds.
+		Weight::from_parts(16_024_000, 3505)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `346`
 		//  Estimated: `3656`
-		// Minimum execution time: 10_335_000 picoseconds.
-		Weight::from_parts(11_437_000, 3656)
+		// Minimum execution time: 11_136_000 picoseconds.
+		Weight::from_parts(13_039_000, 3656)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -103,10 +103,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `230 + m * (198 ±0)`
 		//  Estimated: `4687 + m * (2666 ±0)`
-		// Minimum execution time: 46_310_000 picoseconds.
-		Weight::from_parts(50_810_987, 4687)
-			// Standard Error: 5_199
-			.saturating_add(Weight::from_parts(3_586_287, 0).saturating_mul(m.into()))
+		// Minimum execution time: 48_913_000 picoseconds.
+		Weight::from_parts(55_080_855, 4687)
+			// Standard Error: 6_351
+			.saturating_add(Weight::from_parts(3_630_859, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -123,7 +123,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::NextJobId` (r:1 w:1)
 	/// Proof: `Models::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Due` (r:1 w:1)
-	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -133,12 +133,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `d` is `[1, 16]`.
 	fn request_fine_tune(d: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `789 + d * (293 ±0)`
+		//  Measured:  `799 + d * (293 ±0)`
 		//  Estimated: `3712 + d * (4066 ±0)`
-		// Minimum execution time: 65_999_000 picoseconds.
-		Weight::from_parts(61_971_423, 3712)
-			// Standard Error: 13_338
-			.saturating_add(Weight::from_parts(7_676_024, 0).saturating_mul(d.into()))
+		// Minimum execution time: 69_865_000 picoseconds.
+		Weight::from_parts(66_317_209, 3712)
+			// Standard Error: 13_244
+			.saturating_add(Weight::from_parts(7_354_129, 0).saturating_mul(d.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -147,19 +147,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Jobs` (r:1 w:1)
 	/// Proof: `Models::Jobs` (`max_values`: None, `max_size`: Some(1543), added: 4018, mode: `MaxEncodedLen`)
 	/// Storage: `Models::AgentLoad` (r:1 w:1)
-	/// Proof: `Models::AgentLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Models::AgentLoad` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Due` (r:1 w:1)
-	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	fn cancel_fine_tune() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `805`
+		//  Measured:  `810`
 		//  Estimated: `5008`
-		// Minimum execution time: 55_243_000 picoseconds.
-		Weight::from_parts(58_487_000, 5008)
+		// Minimum execution time: 57_667_000 picoseconds.
+		Weight::from_parts(64_387_000, 5008)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
@@ -170,13 +170,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::FineTuneParameters` (r:1 w:0)
 	/// Proof: `Models::FineTuneParameters` (`max_values`: Some(1), `max_size`: Some(61), added: 556, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Due` (r:2 w:2)
-	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	fn accept_job() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `804`
-		//  Estimated: `6222`
-		// Minimum execution time: 59_269_000 picoseconds.
-		Weight::from_parts(65_008_000, 6222)
+		//  Estimated: `6094`
+		// Minimum execution time: 67_371_000 picoseconds.
+		Weight::from_parts(100_591_000, 6094)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -185,7 +185,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Agents::Agents` (r:1 w:1)
 	/// Proof: `Agents::Agents` (`max_values`: None, `max_size`: Some(775), added: 3250, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Due` (r:1 w:1)
-	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Commitments` (r:0 w:1)
 	/// Proof: `Models::Commitments` (`max_values`: None, `max_size`: Some(10313), added: 12788, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 256]`.
@@ -193,10 +193,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `804`
 		//  Estimated: `5008`
-		// Minimum execution time: 69_675_000 picoseconds.
-		Weight::from_parts(74_771_209, 5008)
-			// Standard Error: 1_040
-			.saturating_add(Weight::from_parts(141_146, 0).saturating_mul(c.into()))
+		// Minimum execution time: 78_127_000 picoseconds.
+		Weight::from_parts(91_119_927, 5008)
+			// Standard Error: 8_194
+			.saturating_add(Weight::from_parts(283_641, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -206,16 +206,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 3_916_000 picoseconds.
-		Weight::from_parts(4_486_000, 0)
+		// Minimum execution time: 4_456_000 picoseconds.
+		Weight::from_parts(8_533_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Models::Due` (r:2 w:2)
-	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Due` (`max_values`: None, `max_size`: Some(77), added: 2552, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Jobs` (r:1 w:1)
 	/// Proof: `Models::Jobs` (`max_values`: None, `max_size`: Some(1543), added: 4018, mode: `MaxEncodedLen`)
 	/// Storage: `Models::AgentLoad` (r:256 w:2)
-	/// Proof: `Models::AgentLoad` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
+	/// Proof: `Models::AgentLoad` (`max_values`: None, `max_size`: Some(177), added: 2652, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::Agents` (r:256 w:2)
 	/// Proof: `Agents::Agents` (`max_values`: None, `max_size`: Some(775), added: 3250, mode: `MaxEncodedLen`)
 	/// Storage: `Agents::Parameters` (r:1 w:0)
@@ -235,12 +235,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[0, 256]`.
 	fn process_job(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2026 + p * (209 ±0)`
+		//  Measured:  `2031 + p * (209 ±0)`
 		//  Estimated: `11684 + p * (3249 ±0)`
-		// Minimum execution time: 90_677_000 picoseconds.
-		Weight::from_parts(110_876_654, 11684)
-			// Standard Error: 42_587
-			.saturating_add(Weight::from_parts(7_357_298, 0).saturating_mul(p.into()))
+		// Minimum execution time: 129_885_000 picoseconds.
+		Weight::from_parts(182_075_958, 11684)
+			// Standard Error: 82_321
+			.saturating_add(Weight::from_parts(7_411_573, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -251,54 +251,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_base_model() -> Weight {
-		Weight::from_parts(14_542_000, 3505)
+		Weight::from_parts(16_024_000, 3505)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn retire_base_model() -> Weight {
-		Weight::from_parts(11_437_000, 3656)
+		Weight::from_parts(13_039_000, 3656)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn announce_serving(m: u32, ) -> Weight {
-		Weight::from_parts(50_810_987, 4687)
-			.saturating_add(Weight::from_parts(3_586_287, 0).saturating_mul(m.into()))
+		Weight::from_parts(55_080_855, 4687)
+			.saturating_add(Weight::from_parts(3_630_859, 0).saturating_mul(m.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(m.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2666).saturating_mul(m.into()))
 	}
 	fn request_fine_tune(d: u32, ) -> Weight {
-		Weight::from_parts(61_971_423, 3712)
-			.saturating_add(Weight::from_parts(7_676_024, 0).saturating_mul(d.into()))
+		Weight::from_parts(66_317_209, 3712)
+			.saturating_add(Weight::from_parts(7_354_129, 0).saturating_mul(d.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 4066).saturating_mul(d.into()))
 	}
 	fn cancel_fine_tune() -> Weight {
-		Weight::from_parts(58_487_000, 5008)
+		Weight::from_parts(64_387_000, 5008)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn accept_job() -> Weight {
-		Weight::from_parts(65_008_000, 6222)
+		Weight::from_parts(100_591_000, 6094)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn deliver_job(c: u32, ) -> Weight {
-		Weight::from_parts(74_771_209, 5008)
-			.saturating_add(Weight::from_parts(141_146, 0).saturating_mul(c.into()))
+		Weight::from_parts(91_119_927, 5008)
+			.saturating_add(Weight::from_parts(283_641, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn set_fine_tune_parameters() -> Weight {
-		Weight::from_parts(4_486_000, 0)
+		Weight::from_parts(8_533_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn process_job(p: u32, ) -> Weight {
-		Weight::from_parts(110_876_654, 11684)
-			.saturating_add(Weight::from_parts(7_357_298, 0).saturating_mul(p.into()))
+		Weight::from_parts(182_075_958, 11684)
+			.saturating_add(Weight::from_parts(7_411_573, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
