@@ -108,6 +108,16 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// [`Self::fine_tune_spec`], or the job marked abandoned for this attempt (with why logged).
+	fn spec_or_abandon(id: JobId, job: &JobOf<T>, attempt: u8) -> Option<FineTuneSpec> {
+		Self::fine_tune_spec(job)
+			.inspect_err(|why| {
+				log::warn!(target: LOG_TARGET, "fine-tune job {id}: cannot train: {why}");
+				Self::set_progress(id, attempt, &Progress::Abandoned);
+			})
+			.ok()
+	}
+
 	fn submit(call: Call<T>, what: &str, id: JobId) -> bool {
 		let xt = <T as CreateBare<Call<T>>>::create_bare(call.into());
 		let sent = SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_ok();
@@ -127,14 +137,7 @@ impl<T: Config> Pallet<T> {
 			Some(Progress::Abandoned) => return,
 			_ => {}
 		}
-		let spec = match Self::fine_tune_spec(job) {
-			Ok(s) => s,
-			Err(why) => {
-				log::warn!(target: LOG_TARGET, "fine-tune job {id}: not accepted: {why}");
-				Self::set_progress(id, attempt, &Progress::Abandoned);
-				return;
-			}
-		};
+		let Some(spec) = Self::spec_or_abandon(id, job, attempt) else { return };
 		match openledger_ai_primitives::served_models() {
 			Ok(models) if models.contains(&spec.model) => {}
 			Ok(_) => {
@@ -192,14 +195,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn offchain_start(id: JobId, job: &JobOf<T>, attempt: u8) {
-		let spec = match Self::fine_tune_spec(job) {
-			Ok(s) => s,
-			Err(why) => {
-				log::warn!(target: LOG_TARGET, "fine-tune job {id}: cannot train: {why}");
-				Self::set_progress(id, attempt, &Progress::Abandoned);
-				return;
-			}
-		};
+		let Some(spec) = Self::spec_or_abandon(id, job, attempt) else { return };
 		match ai::start_job(openledger_ai_primitives::JobSpec::FineTune(spec)) {
 			Ok(ticket) => {
 				log::info!(target: LOG_TARGET, "fine-tune job {id}: training started");
