@@ -41,6 +41,8 @@ setup() {
 	command -v curl >/dev/null || need+=(curl)
 	command -v node >/dev/null || need+=(nodejs)
 	command -v npm >/dev/null || need+=(npm)
+	# The replay tests run the scalar and AVX2 kernel paths under user-mode emulation.
+	if [ "$(uname -m)" = x86_64 ]; then command -v qemu-x86_64 >/dev/null || need+=(qemu-user); fi
 	if [ ${#need[@]} -gt 0 ]; then
 		log "installing system packages: ${need[*]}"
 		as_root apt-get update -qq

@@ -5,7 +5,7 @@
 
 use codec::Decode;
 use openledger_ai::{
-	train::{train_planned, Example, TrainConfig},
+	train::{train_planned, CheckpointId, CheckpointPlan, Example, TrainConfig},
 	Target,
 };
 use openledger_ai_primitives::{AiError, FineTuneOutput, FineTuneSpec};
@@ -115,7 +115,13 @@ pub fn run(
 	let cfg = train_config(&spec.params);
 	let (every, max) = (spec.checkpoint_every, spec.max_checkpoints);
 	let interval = move |steps: usize| checkpoint_interval(steps as u32, every, max) as usize;
-	let out = train_planned(&model.model, &examples, &cfg, Some(&interval), |p| {
+	let dir = registry.checkpoints_dir();
+	let mut keep = |id: &CheckpointId, bytes: &[u8]| -> openledger_ai::Result<()> {
+		let path = dir.join(format!("{}.safetensors", openledger_ai::AdapterId(*id)));
+		std::fs::write(&path, bytes).map_err(|e| openledger_ai::Error::Io { path, source: e })
+	};
+	let plan = CheckpointPlan { interval: &interval, keep: &mut keep };
+	let out = train_planned(&model.model, &examples, &cfg, Some(plan), |p| {
 		progress(Perbill::from_rational(p.step as u64, p.total_steps.max(1) as u64))
 	})
 	.map_err(|e| {

@@ -57,6 +57,9 @@ pub struct Config {
 	pub models_dir: PathBuf,
 	/// Where adapters are kept (under the node's base path).
 	pub adapters_dir: PathBuf,
+	/// Where a trainer keeps its jobs' training checkpoints (named by their SHA-256) until
+	/// verification has picked the ones to upload.
+	pub checkpoints_dir: PathBuf,
 	/// Worker threads for jobs, and the compute threads of the engines.
 	pub threads: u32,
 	/// Memory budget of each engine's adapter cache, in MiB.
@@ -86,7 +89,12 @@ impl AiService {
 			prefix_cache_bytes: (config.prefix_cache_mib as usize) << 20,
 			..ServeConfig::default()
 		};
-		let registry = Arc::new(Registry::new(&config.models_dir, &config.adapters_dir, serve)?);
+		let registry = Arc::new(Registry::new(
+			&config.models_dir,
+			&config.adapters_dir,
+			&config.checkpoints_dir,
+			serve,
+		)?);
 		let metrics = metrics::Metrics::new(prometheus)?;
 		let jobs =
 			Arc::new(jobs::Jobs::start(registry.clone(), threads, config.queue, metrics.clone())?);

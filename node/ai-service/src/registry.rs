@@ -116,6 +116,7 @@ pub struct Registry {
 	dir: PathBuf,
 	serve: ServeConfig,
 	adapters: AdapterStore,
+	checkpoints: PathBuf,
 	source: OnceLock<Arc<dyn AdapterSource>>,
 	/// SHA-256 of each file seen, keyed by path and checked again when its size or mtime moves.
 	hashes: Mutex<HashMap<PathBuf, (FileStamp, WeightsHash)>>,
@@ -123,13 +124,22 @@ pub struct Registry {
 }
 
 impl Registry {
-	/// A registry over `dir` (created if missing); adapters live in `adapters`.
-	pub fn new(dir: &Path, adapters: &Path, serve: ServeConfig) -> Result<Self> {
-		std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.into(), source: e })?;
+	/// A registry over `dir` (created if missing); adapters live in `adapters`, training
+	/// checkpoints in `checkpoints` (both created if missing).
+	pub fn new(
+		dir: &Path,
+		adapters: &Path,
+		checkpoints: &Path,
+		serve: ServeConfig,
+	) -> Result<Self> {
+		for d in [dir, checkpoints] {
+			std::fs::create_dir_all(d).map_err(|e| Error::Io { path: d.into(), source: e })?;
+		}
 		Ok(Self {
 			dir: dir.to_path_buf(),
 			serve,
 			adapters: AdapterStore::open(adapters)?,
+			checkpoints: checkpoints.to_path_buf(),
 			source: OnceLock::new(),
 			hashes: Mutex::new(HashMap::new()),
 			loaded: RwLock::new(BTreeMap::new()),
@@ -144,6 +154,11 @@ impl Registry {
 	/// The adapter store.
 	pub fn adapters(&self) -> &AdapterStore {
 		&self.adapters
+	}
+
+	/// Where training checkpoints are kept, as `<hex sha-256>.safetensors`.
+	pub fn checkpoints_dir(&self) -> &Path {
+		&self.checkpoints
 	}
 
 	/// Where [`Registry::ensure_adapter`] finds adapters the store lacks (set once, at start;

@@ -30,7 +30,8 @@ fn service() -> Arc<AiService> {
 	let adapters = tempfile::tempdir().unwrap();
 	let config = Config {
 		models_dir: openledger_ai::models_dir(),
-		adapters_dir: adapters.keep(),
+		adapters_dir: adapters.path().join("adapters"),
+		checkpoints_dir: adapters.keep().join("checkpoints"),
 		threads: 2,
 		cache_mib: 64,
 		prefix_cache_mib: 64,

@@ -68,6 +68,7 @@ pub(super) fn start(
 			.clone()
 			.unwrap_or_else(openledger_ai_service::default_models_dir),
 		adapters_dir: config.data_path.join("ai").join("adapters"),
+		checkpoints_dir: config.data_path.join("ai").join("checkpoints"),
 		threads,
 		cache_mib: params.ai_cache_mib,
 		prefix_cache_mib: params.ai_prefix_cache_mib,

@@ -9,12 +9,19 @@
 //! - `corpus.rs`: training examples, reading a corpus file, encoding an example with the chat
 //!   template and its loss mask;
 //! - `forward.rs`: the differentiable forward over the frozen dense base and the LoRA variables;
-//! - `loop.rs`: the training loop (batches, AdamW, evaluation, per-epoch checkpoints).
+//! - `adamw.rs`: AdamW with its moments in the open;
+//! - `checkpoint.rs`: the whole training state after a step, as a canonical file, and the
+//!   distance between two states;
+//! - `loop.rs`: the training loop (data order, batches, evaluation, checkpoints) and the replay
+//!   of a segment of it that verifiers run.
 
+mod adamw;
+mod checkpoint;
 mod corpus;
 mod forward;
 mod r#loop;
 
+pub use checkpoint::*;
 pub use corpus::*;
 pub(crate) use forward::*;
 pub use r#loop::*;
@@ -286,6 +293,136 @@ mod tests {
 		assert_ne!(a1.id(), a3.id(), "another seed, another adapter");
 	}
 
+	/// Trains with checkpoints every `interval(total)` steps; returns the output and the files.
+	fn planned(
+		model: &Model,
+		corpus: &[Example],
+		cfg: &TrainConfig,
+		interval: &dyn Fn(usize) -> usize,
+	) -> (TrainOutput, Vec<Vec<u8>>) {
+		let mut files = Vec::new();
+		let mut keep = |_: &CheckpointId, b: &[u8]| {
+			files.push(b.to_vec());
+			Ok(())
+		};
+		let out = train_planned(
+			model,
+			corpus,
+			cfg,
+			Some(CheckpointPlan { interval, keep: &mut keep }),
+			|_| {},
+		)
+		.unwrap();
+		(out, files)
+	}
+
+	/// 12 steps (7 examples, batches of 2, 3 epochs), checkpoints after steps 5, 10 and 12.
+	fn replay_setup() -> (Model, Vec<Example>, TrainConfig, TrainOutput, Vec<Vec<u8>>) {
+		let model = tiny();
+		let corpus: Vec<Example> = (0..7)
+			.map(|i| Example::Instruction {
+				prompt: format!("what is item {i}?"),
+				response: format!("item {i} is a zebra"),
+			})
+			.collect();
+		let cfg = TrainConfig {
+			epochs: 3,
+			batch_size: 2,
+			eval_percent: 0,
+			max_seq_len: 64,
+			learning_rate: 1e-2,
+			..TrainConfig::default()
+		};
+		let (out, files) = planned(&model, &corpus, &cfg, &|_| 5);
+		(model, corpus, cfg, out, files)
+	}
+
+	#[test]
+	fn honest_segments_replay_bit_for_bit() {
+		let (model, corpus, cfg, out, files) = replay_setup();
+		let ids: Vec<CheckpointId> = out.step_checkpoints.iter().map(|c| c.hash).collect();
+		// from the initial state (which the verifier computes itself) and from each checkpoint
+		let first = check_segment(&model, &corpus, &cfg, None, &files[0]).unwrap();
+		assert_eq!((first.claimed, first.steps, first.distance), (ids[0], 5, 0.0));
+		let second = check_segment(&model, &corpus, &cfg, Some(&files[0]), &files[1]).unwrap();
+		assert_eq!((second.start, second.claimed, second.steps), (ids[0], ids[1], 5));
+		assert_eq!(second.distance, 0.0);
+		let third = check_segment(&model, &corpus, &cfg, Some(&files[1]), &files[2]).unwrap();
+		assert_eq!((third.steps, third.distance), (2, 0.0));
+		// a replay of the whole run ends on the final adapter
+		let whole = replay_segment(&model, &corpus, &cfg, None, 12).unwrap();
+		assert_eq!(whole.id().unwrap(), ids[2]);
+		assert_eq!(total_steps(&model, &corpus, &cfg).unwrap(), 12);
+	}
+
+	#[test]
+	fn dishonest_segments_are_caught() {
+		let (model, corpus, cfg, _, files) = replay_setup();
+		let start = Checkpoint::from_bytes(&files[0], &model).unwrap();
+		let honest = Checkpoint::from_bytes(&files[1], &model).unwrap();
+		let check = |claim: &Checkpoint| {
+			let d =
+				check_segment(&model, &corpus, &cfg, Some(&files[0]), &claim.to_bytes().unwrap())
+					.unwrap()
+					.distance;
+			println!("claim after step {}: distance {d:.3e}", claim.step);
+			d
+		};
+		// a wrong learning rate: the trainer's steps 6..=10 at three times the job's rate
+		let fast = TrainConfig { learning_rate: cfg.learning_rate * 3.0, ..cfg.clone() };
+		let wrong_lr = replay_segment(&model, &corpus, &fast, Some(&start), 10).unwrap();
+		assert!(check(&wrong_lr) > 0.1, "wrong learning rate: {}", check(&wrong_lr));
+		// a skipped step: four steps done, five claimed
+		let mut skipped = replay_segment(&model, &corpus, &cfg, Some(&start), 9).unwrap();
+		(skipped.step, skipped.epoch, skipped.batch) = (honest.step, honest.epoch, honest.batch);
+		assert!(check(&skipped) > 0.1, "skipped step: {}", check(&skipped));
+		// no training at all: the start state relabelled as the end
+		let mut idle = start.clone();
+		(idle.step, idle.epoch, idle.batch) = (honest.step, honest.epoch, honest.batch);
+		assert!((check(&idle) - 1.0).abs() < 1e-9, "idle: {}", check(&idle));
+		// a tampered optimiser state
+		let mut moments = honest.clone();
+		moments.slots[3].v.iter_mut().for_each(|v| *v *= 4.0);
+		assert!(check(&moments) > 0.1, "tampered moments: {}", check(&moments));
+		// a claim in the wrong place of the data order
+		let mut moved = honest.clone();
+		moved.batch += 1;
+		assert_eq!(check(&moved), f64::INFINITY);
+		// a tampered weight changes the file's id, so it no longer matches the commitment
+		let mut tampered = honest.clone();
+		tampered.slots[1].value[0] += 1e-6;
+		assert_ne!(tampered.id().unwrap(), honest.id().unwrap());
+		assert!(check(&honest) == 0.0);
+	}
+
+	#[test]
+	fn malformed_checkpoints_are_refused() {
+		let (model, corpus, cfg, _, files) = replay_setup();
+		let bad = |bytes: &[u8]| {
+			matches!(
+				check_segment(&model, &corpus, &cfg, None, bytes),
+				Err(Error::InvalidTraining(_) | Error::SafeTensors(_) | Error::Json(_))
+			)
+		};
+		assert!(bad(b"not a checkpoint"));
+		assert!(bad(&files[0][..files[0].len() - 4]), "truncated");
+		// an adapter file is not a checkpoint
+		let adapter = Checkpoint::from_bytes(&files[0], &model).unwrap().adapter(&model).unwrap();
+		assert!(bad(&adapter.to_safetensors(&model.config).unwrap()));
+		// a checkpoint of another LoRA shape than the job's
+		let other = TrainConfig { rank: 4, ..cfg.clone() };
+		let theirs = replay_segment(&model, &corpus, &other, None, 5).unwrap();
+		assert!(bad(&theirs.to_bytes().unwrap()));
+		// a segment past the end of the run, or going backwards
+		let mut late = Checkpoint::from_bytes(&files[2], &model).unwrap();
+		late.step = 13;
+		assert!(bad(&late.to_bytes().unwrap()));
+		assert!(matches!(
+			check_segment(&model, &corpus, &cfg, Some(&files[1]), &files[0]),
+			Err(Error::InvalidTraining(_))
+		));
+	}
+
 	#[test]
 	fn planned_checkpoints_follow_the_interval_and_the_last_step() {
 		let model = tiny();
@@ -303,7 +440,7 @@ mod tests {
 			assert_eq!(steps, 12);
 			5
 		};
-		let out = train_planned(&model, &corpus, &cfg, Some(&interval), |_| {}).unwrap();
+		let (out, files) = planned(&model, &corpus, &cfg, &interval);
 		let steps: Vec<usize> = out.step_checkpoints.iter().map(|c| c.step).collect();
 		assert_eq!(steps, [5, 10, 12]);
 		let curve = &out.report.loss_curve;
@@ -313,9 +450,15 @@ mod tests {
 		};
 		assert!((out.step_checkpoints[0].mean_loss - mean(0..5)).abs() < 1e-5);
 		assert!((out.step_checkpoints[2].mean_loss - mean(10..12)).abs() < 1e-5);
-		// the last checkpoint is of the final adapter, after step 12 = epoch 2, batch 3
-		assert_eq!(out.step_checkpoints[2].hash, checkpoint_hash(&out.adapter.id(), 12, 2, 3));
-		let again = train_planned(&model, &corpus, &cfg, Some(&interval), |_| {}).unwrap();
+		// each hash is of the file kept; the last is of the final adapter, after step 12 =
+		// epoch 2, batch 3
+		for (c, bytes) in out.step_checkpoints.iter().zip(&files) {
+			assert_eq!(c.hash, checkpoint_id(bytes));
+		}
+		let last = Checkpoint::from_bytes(&files[2], &model).unwrap();
+		assert_eq!((last.step, last.epoch, last.batch), (12, 2, 3));
+		assert_eq!(last.adapter(&model).unwrap().id(), out.adapter.id());
+		let (again, _) = planned(&model, &corpus, &cfg, &interval);
 		assert_eq!(again.step_checkpoints, out.step_checkpoints, "deterministic");
 		let none = train_checkpointed(&model, &corpus, &cfg, |_| {}).unwrap();
 		assert!(none.step_checkpoints.is_empty());
