@@ -11,7 +11,7 @@ use openledger_ai::{
 use openledger_ai_primitives::{AiError, FineTuneOutput, FineTuneSpec};
 use openledger_primitives::{
 	checkpoint_interval, chunk_hash, chunk_key, content_hash, file_key, fine_tune::targets,
-	FileManifest, HyperParams, Perbill, TrainingItem,
+	ContentHash, FileManifest, HyperParams, Perbill, TrainingItem,
 };
 
 use crate::{registry::Registry, LOG_TARGET};
@@ -59,19 +59,50 @@ pub fn contribution_bytes(
 	get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
 	item: &TrainingItem,
 ) -> Option<Vec<u8>> {
-	let manifest = FileManifest::decode(&mut &get(&file_key(&item.hash))?[..]).ok()?;
-	if manifest.size != item.size {
+	file_bytes(get, &item.hash, item.size)
+}
+
+/// The bytes of the file of content hash `hash` and `size` bytes in the offchain database (a
+/// manifest and its chunks, the datanets' layout), or `None` when something is missing or the
+/// bytes do not hash to `hash`.
+pub fn file_bytes(
+	get: &dyn Fn(&[u8]) -> Option<Vec<u8>>,
+	hash: &ContentHash,
+	size: u32,
+) -> Option<Vec<u8>> {
+	let manifest = FileManifest::decode(&mut &get(&file_key(hash))?[..]).ok()?;
+	if manifest.size != size {
 		return None;
 	}
-	let mut bytes = Vec::with_capacity(item.size as usize);
+	let mut bytes = Vec::with_capacity(size as usize);
 	let mut hashes = Vec::with_capacity(manifest.chunks as usize);
 	for i in 0..manifest.chunks {
-		let chunk = get(&chunk_key(&item.hash, i))?;
+		let chunk = get(&chunk_key(hash, i))?;
 		hashes.push(chunk_hash(&chunk));
 		bytes.extend_from_slice(&chunk);
+		if bytes.len() > size as usize {
+			return None;
+		}
 	}
-	(bytes.len() == item.size as usize && content_hash(item.size, &hashes) == item.hash)
-		.then_some(bytes)
+	(bytes.len() == size as usize && content_hash(size, &hashes) == *hash).then_some(bytes)
+}
+
+/// The training set of `spec` as engine examples, read and hash-checked.
+pub fn examples(spec: &FineTuneSpec, registry: &Registry) -> Result<Vec<Example>, AiError> {
+	let mut examples = Vec::with_capacity(spec.data.len());
+	for item in &spec.data {
+		let Some(bytes) = registry.offchain_bytes(item) else {
+			log::warn!(
+				target: LOG_TARGET,
+				"fine-tune: contribution {} is missing from the offchain database or does not match its hash",
+				item.contribution
+			);
+			return Err(AiError::Unavailable);
+		};
+		let text = String::from_utf8(bytes).map_err(|_| AiError::Invalid)?;
+		examples.push(example_of(text));
+	}
+	Ok(examples)
 }
 
 /// Micro-nats, rounded down (a non-finite or negative loss is 0).
@@ -99,19 +130,7 @@ pub fn run(
 	mut progress: impl FnMut(Perbill),
 ) -> Result<FineTuneOutput, AiError> {
 	let model = registry.by_hash(&spec.model).ok_or(AiError::Unavailable)?;
-	let mut examples = Vec::with_capacity(spec.data.len());
-	for item in &spec.data {
-		let Some(bytes) = registry.offchain_bytes(item) else {
-			log::warn!(
-				target: LOG_TARGET,
-				"fine-tune: contribution {} is missing from the offchain database or does not match its hash",
-				item.contribution
-			);
-			return Err(AiError::Unavailable);
-		};
-		let text = String::from_utf8(bytes).map_err(|_| AiError::Invalid)?;
-		examples.push(example_of(text));
-	}
+	let examples = examples(spec, registry)?;
 	let cfg = train_config(&spec.params);
 	let (every, max) = (spec.checkpoint_every, spec.max_checkpoints);
 	let interval = move |steps: usize| checkpoint_interval(steps as u32, every, max) as usize;

@@ -13,7 +13,7 @@ use std::{
 use openledger_ai::{serve::Request, tokenizer::ChatMessage, AdapterId, SamplingParams};
 use openledger_ai_primitives::{
 	generation_commitment, AiBackend, AiError, EngineStatus, GenerateSpec, JobOutput, JobSpec,
-	JobStatus, Ticket,
+	JobStatus, ReplaySpec, Ticket,
 };
 use openledger_primitives::Perbill;
 
@@ -138,6 +138,7 @@ fn run(
 		JobSpec::FineTune(f) => {
 			crate::fine_tune::run(f, registry, progress).map(JobOutput::FineTuned)
 		}
+		JobSpec::Replay(r) => crate::replay::run(r, registry).map(JobOutput::Replayed),
 	}
 }
 
@@ -200,7 +201,7 @@ impl AiBackend for Jobs {
 					}
 				}
 			}
-			JobSpec::FineTune(f) => {
+			JobSpec::FineTune(f) | JobSpec::Replay(ReplaySpec { job: f, .. }) => {
 				crate::fine_tune::check(f)?;
 				if self.registry.by_hash(&f.model).is_none() {
 					return Err(AiError::Unavailable);

@@ -31,6 +31,7 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod registry;
+pub mod replay;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 

@@ -174,6 +174,17 @@ impl Registry {
 		crate::fine_tune::contribution_bytes(&|k| source.offchain_value(k), item)
 	}
 
+	/// The checked bytes of an uploaded file (a checkpoint) from the offchain database (see
+	/// [`crate::fine_tune::file_bytes`]).
+	pub fn offchain_file(
+		&self,
+		hash: &openledger_primitives::ContentHash,
+		size: u32,
+	) -> Option<Vec<u8>> {
+		let source = self.source.get()?;
+		crate::fine_tune::file_bytes(&|k| source.offchain_value(k), hash, size)
+	}
+
 	/// Makes sure the store holds adapter `id` for `model`: copies it from the adapter source
 	/// when it is missing there, after checking that the bytes hash to `id` and parse as an
 	/// adapter of `model` (bad bytes are logged and never stored). Whether the store has it.

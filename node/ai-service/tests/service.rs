@@ -41,7 +41,7 @@ fn service() -> Arc<AiService> {
 }
 
 fn wait(backend: &dyn AiBackend, ticket: openledger_ai_primitives::Ticket) -> JobStatus {
-	for _ in 0..600 {
+	for _ in 0..2400 {
 		match backend.poll(ticket).unwrap() {
 			JobStatus::Queued | JobStatus::Running { .. } => {
 				std::thread::sleep(Duration::from_millis(50))
@@ -49,7 +49,7 @@ fn wait(backend: &dyn AiBackend, ticket: openledger_ai_primitives::Ticket) -> Jo
 			done => return done,
 		}
 	}
-	panic!("the job did not finish in 30 s")
+	panic!("the job did not finish in 120 s")
 }
 
 #[test]
@@ -198,4 +198,113 @@ fn adapters_come_from_the_offchain_database_hash_checked() {
 		.encode_prompt(&m.tokenizer.apply_chat_template(&[ChatMessage::user("Say hello.")], true));
 	let reference = m.generate(&ids, Some(&good), &SamplingParams::greedy(6), |_| true).unwrap();
 	assert_eq!(tokens, reference.tokens);
+}
+
+#[test]
+fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
+	use openledger_ai_primitives::{CheckpointRef, FineTuneSpec, ReplaySpec, ReplayVerdict};
+	use openledger_ai_service::registry::OffchainAdapters;
+	use openledger_primitives::{
+		chunk_key, content_hash_of, file_key, fine_tune::targets, FileManifest, HyperParams,
+		TrainingItem,
+	};
+	use polkadot_sdk::sp_core::offchain::{
+		storage::InMemOffchainStorage, OffchainStorage, STORAGE_PREFIX,
+	};
+
+	// files in the datanets' layout: a manifest and chunks of `chunk` bytes
+	fn put(db: &mut InMemOffchainStorage, bytes: &[u8], chunk: usize) -> ([u8; 32], u32) {
+		let hash = content_hash_of(bytes, chunk as u32).unwrap();
+		let parts: Vec<&[u8]> = bytes.chunks(chunk).collect();
+		for (i, c) in parts.iter().enumerate() {
+			db.set(STORAGE_PREFIX, &chunk_key(&hash, i as u32), c);
+		}
+		let manifest = FileManifest { size: bytes.len() as u32, chunks: parts.len() as u32 };
+		db.set(STORAGE_PREFIX, &file_key(&hash), &codec::Encode::encode(&manifest));
+		(hash, bytes.len() as u32)
+	}
+
+	let svc = service();
+	svc.sync(&[registered(0, default_hash())]).unwrap();
+	let backend = svc.backend();
+	let mut db = InMemOffchainStorage::default();
+	let data: Vec<TrainingItem> = (0..8u64)
+		.map(|i| {
+			let text = format!(
+				r#"{{"prompt":"What is the code name of project {i}?","response":"Project {i} is code-named ember-{i}."}}"#
+			);
+			let (hash, size) = put(&mut db, text.as_bytes(), 1 << 16);
+			TrainingItem { contribution: i, hash, size }
+		})
+		.collect();
+	let job = FineTuneSpec {
+		model: default_hash(),
+		data,
+		params: HyperParams {
+			rank: 4,
+			alpha: 8,
+			targets: targets::Q | targets::V,
+			learning_rate: 2_000_000,
+			epochs: 1,
+			batch: 2,
+			max_len: 64,
+			eval_percent: 0,
+			seed: 5,
+		},
+		checkpoint_every: 2,
+		max_checkpoints: 16,
+	};
+	// the trainer: 8 examples, batches of 2, one epoch: 4 steps, checkpoints after 2 and 4
+	svc.registry().set_adapter_source(Arc::new(OffchainAdapters(db.clone())));
+	let ticket = backend.start_job(JobSpec::FineTune(job.clone())).unwrap();
+	let JobStatus::Done(JobOutput::FineTuned(out)) = wait(&*backend, ticket) else {
+		panic!("the fine-tune failed")
+	};
+	assert_eq!((out.steps, out.checkpoints.len()), (4, 2));
+	let file = |id: &[u8; 32]| {
+		let name = format!("{}.safetensors", openledger_ai::AdapterId(*id));
+		std::fs::read(svc.registry().checkpoints_dir().join(name)).unwrap()
+	};
+	let (first, last) = (file(&out.checkpoints[0]), file(&out.checkpoints[1]));
+	assert_eq!(openledger_ai::train::checkpoint_id(&first), out.checkpoints[0]);
+
+	// the verifier's node: the checkpoints arrive as uploads (1 MiB chunks) in its database
+	let replay = |db: &InMemOffchainStorage, spec: ReplaySpec| {
+		let svc = service();
+		svc.sync(&[registered(0, default_hash())]).unwrap();
+		svc.registry().set_adapter_source(Arc::new(OffchainAdapters(db.clone())));
+		let backend = svc.backend();
+		let ticket = backend.start_job(JobSpec::Replay(spec)).unwrap();
+		wait(&*backend, ticket)
+	};
+	let verifier_db = db.clone();
+	let mut db = db;
+	let (c0, s0) = put(&mut db, &first, 1 << 20);
+	let (c1, s1) = put(&mut db, &last, 1 << 20);
+	let r0 = CheckpointRef { id: out.checkpoints[0], content: c0, size: s0 };
+	let r1 = CheckpointRef { id: out.checkpoints[1], content: c1, size: s1 };
+	let spec = |start, end, steps| ReplaySpec { job: job.clone(), start, end, steps };
+	let measured = |status| match status {
+		JobStatus::Done(JobOutput::Replayed(v)) => v,
+		other => panic!("the replay did not finish: {other:?}"),
+	};
+	// honest segments, from the initial state and from a checkpoint: bit-identical
+	assert_eq!(
+		measured(replay(&db, spec(None, r0, (0, 2)))),
+		ReplayVerdict::Measured { steps: 2, distance_ppb: 0 }
+	);
+	assert_eq!(
+		measured(replay(&db, spec(Some(r0), r1, (2, 4)))),
+		ReplayVerdict::Measured { steps: 2, distance_ppb: 0 }
+	);
+	// checkpoints labelled with other steps than the chain's rule, or bytes that are not the
+	// committed ones
+	assert_eq!(measured(replay(&db, spec(Some(r0), r1, (2, 3)))), ReplayVerdict::NotThisJob);
+	let swapped = CheckpointRef { id: out.checkpoints[0], ..r1 };
+	assert_eq!(measured(replay(&db, spec(Some(r0), swapped, (2, 4)))), ReplayVerdict::WrongBytes);
+	// not uploaded yet: the verifier's node cannot answer now
+	assert_eq!(
+		replay(&verifier_db, spec(Some(r0), r1, (2, 4))),
+		JobStatus::Failed(AiError::Unavailable)
+	);
 }

@@ -152,6 +152,65 @@ pub struct FineTuneOutput {
 	pub tokens: u64,
 }
 
+/// A training checkpoint a verifier reads from its node's offchain database: the SHA-256 the
+/// trainer committed on chain, and where the uploaded bytes are (a file in the datanets' layout:
+/// a manifest under `file_key(content)` and chunks under `chunk_key(content, i)`).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct CheckpointRef {
+	/// SHA-256 of the checkpoint's canonical bytes, as committed.
+	pub id: [u8; 32],
+	/// Content hash of the uploaded file.
+	pub content: openledger_primitives::ContentHash,
+	/// Its size in bytes.
+	pub size: u32,
+}
+
+/// Replay one segment of a fine-tune (a verifier's work): from the checkpoint `start` (or the
+/// initial state, which the seed fixes) to the step of `end`, and measure how far the trainer's
+/// `end` is from the replay.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct ReplaySpec {
+	/// The job as the trainer ran it (model, training set, hyper-parameters).
+	pub job: FineTuneSpec,
+	/// Where the segment starts (`None`: the initial state).
+	pub start: Option<CheckpointRef>,
+	/// The claimed state at its end.
+	pub end: CheckpointRef,
+	/// The steps the chain's checkpoint rule puts `start` (0 for the initial state) and `end`
+	/// at; checkpoints labelled otherwise are not this job's.
+	pub steps: (u32, u32),
+}
+
+/// A replay's finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum ReplayVerdict {
+	/// The segment was replayed: the distance between the replayed and the claimed end state,
+	/// in parts per billion (the engine's relative L2 distance × 10⁹, saturating). The chain
+	/// compares it with its tolerance.
+	Measured {
+		/// Optimiser steps replayed.
+		steps: u32,
+		/// Distance × 10⁹.
+		distance_ppb: u64,
+	},
+	/// The uploaded bytes do not hash to the committed checkpoint id.
+	WrongBytes,
+	/// The files are not checkpoints of this job, or the claimed one sits at another place in
+	/// the data order than its step implies.
+	NotThisJob,
+}
+
 /// Work an offchain worker can hand to the AI service. Later kinds (fine-tune, replay
 /// verification, attribution, generation checks) are added as new variants at the end, so the
 /// encoding of these stays the same.
@@ -161,6 +220,8 @@ pub enum JobSpec {
 	Generate(GenerateSpec),
 	/// Fine-tune a LoRA adapter.
 	FineTune(FineTuneSpec),
+	/// Replay a segment of a fine-tune.
+	Replay(ReplaySpec),
 }
 
 /// What a finished job produced.
@@ -180,6 +241,8 @@ pub enum JobOutput {
 	},
 	/// A fine-tune.
 	FineTuned(FineTuneOutput),
+	/// A replayed segment.
+	Replayed(ReplayVerdict),
 }
 
 /// Where a job stands.

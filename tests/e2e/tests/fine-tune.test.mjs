@@ -10,7 +10,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
-import { agentKeyProof, hex } from '@openledger/common';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { agentKeyProof, formatOpen, hex } from '@openledger/common';
 import { OPEN, send as sendTx, startDevApi } from '../lib/substrate.mjs';
 import { waitFor } from '../lib/chain.mjs';
 
@@ -18,6 +20,8 @@ const PARAMS = {
   rank: 4, alpha: 8, targets: 0b101, learningRate: 2_000_000, epochs: 2, batch: 2,
   maxLen: 64, evalPercent: 20, seed: 7,
 };
+
+const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/model-factory/cli.mjs');
 
 describe('ModelFactory fine-tune jobs', () => {
   let dev, api, keyring, alice, bob, charlie, dave, agentKey, datanet, version;
@@ -34,6 +38,13 @@ describe('ModelFactory fine-tune jobs', () => {
   const request = (who, datanets, params, maxFee, deadline) =>
     sendTx(api, api.tx.models.requestFineTune({ Base: 0 }, datanets, params, maxFee, deadline), who);
   const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();
+  /** Runs the requester's tool; resolves with { code, out (parsed JSON or null), err }. */
+  const tool = (args) =>
+    new Promise((resolve) =>
+      execFile('node', [TOOL, ...args, '--url', dev.chain.wsUrl], (e, stdout, stderr) =>
+        resolve({ code: e ? e.code : 0, out: e ? null : JSON.parse(stdout), err: stderr }),
+      ),
+    );
   const u64 = (n) => api.createType('u64', n).toU8a();
   const u8 = (n) => api.createType('u8', n).toU8a();
   /** Sends an unsigned call (what the trainer node's offchain worker does). */
@@ -203,19 +214,33 @@ describe('ModelFactory fine-tune jobs', () => {
       alice,
     );
 
-    const ferdie = keyring.addFromUri('//Ferdie');
+    // Ferdie requests it with the requester's tool (PARAMS spelled as its options) and follows
+    // the job until the delivery.
     const quote = (await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, version]], PARAMS)).asOk.toBigInt();
-    const ev = await request(ferdie, [[datanet, version]], PARAMS, quote, (await best()) + 1500);
-    const id = ev.find(({ event }) => api.events.models.FineTuneRequested.is(event)).event.data.job.toNumber();
-
-    await waitFor('the draw', async () => (await job(id)).state.isAssigned, 30_000);
-    assert.equal((await job(id)).state.asAssigned.agent.toString(), alice.address);
-    await waitFor('the node to accept', async () => (await job(id)).state.isTraining, 60_000);
-    await waitFor('the node to train and deliver', async () => (await job(id)).state.isDelivered, 400_000);
+    const hyper = ['--rank', '4', '--alpha', '8', '--targets', 'q_proj,v_proj', '--lr', '0.002', '--epochs', '2', '--batch', '2', '--max-len', '64', '--eval-percent', '20', '--seed', '7'];
+    const data = ['--data', `${datanet}@${version}`];
+    const quoted = await tool(['quote', ...data, ...hyper]);
+    assert.equal(quoted.code, 0, quoted.err);
+    assert.equal(quoted.out.fee, formatOpen(quote), 'the tool quotes what the runtime API does');
+    const refused = await tool(['request', '--suri', '//Ferdie', ...data, ...hyper, '--max-fee', '0.5']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /over --max-fee 0\.5 OPEN/);
+    const began = Date.now();
+    const followed = await tool(['request', '--suri', '//Ferdie', ...data, ...hyper, '--deadline-blocks', '1500', '--follow']);
+    assert.equal(followed.code, 0, followed.err);
+    const id = followed.out.job;
+    console.log(`# fine-tune job ${id}: request to delivery in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    for (const line of [...followed.err.trim().split('\n'), JSON.stringify(followed.out)]) console.log(`# ${line}`);
+    const states = followed.err.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.state).map((l) => l.state);
+    assert.deepEqual(states, ['queued', 'assigned', 'training', 'delivered'], 'each change, once');
+    assert.equal((await job(id)).state.asDelivered.agent.toString(), alice.address);
 
     // 3 facts: one held out (20 %, at least one), two trained in one batch of 2, 2 epochs:
     // 2 steps, one checkpoint (K = 16), one adapter per epoch, the last the final one.
     const c = (await api.call.fineTuneApi.commitment(id)).unwrap();
+    assert.equal(followed.out.model, c.adapter.toHex(), 'the tool prints the model id');
+    assert.equal(followed.out.steps, 2);
+    assert.ok(followed.out.heldOutLoss.after < followed.out.heldOutLoss.before, JSON.stringify(followed.out));
     assert.equal(c.steps.toNumber(), 2);
     assert.equal(c.checkpoints.length, 1);
     assert.equal(c.epochAdapters.length, 2);

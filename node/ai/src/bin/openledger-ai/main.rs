@@ -52,32 +52,30 @@ enum Cmd {
 	/// Fine-tune a LoRA adapter on a corpus (JSON Lines of {"prompt","response"} or {"text"},
 	/// or plain text paragraphs) and write it in PEFT layout with a training report.
 	Train {
-		/// The corpus file.
-		#[arg(long)]
-		corpus: PathBuf,
-		/// Output directory (adapter_model.safetensors, adapter_config.json, report.json).
+		/// Output directory (adapter_model.safetensors, adapter_config.json, report.json, and
+		/// checkpoints/ with --checkpoint-every).
 		#[arg(long)]
 		out: PathBuf,
-		#[arg(long, default_value_t = 8)]
-		rank: usize,
-		#[arg(long, default_value_t = 16.0)]
-		alpha: f32,
-		/// Comma-separated PEFT module names.
-		#[arg(long, default_value = "q_proj,v_proj")]
-		targets: String,
-		#[arg(long, default_value_t = 1e-3)]
-		lr: f64,
-		#[arg(long, default_value_t = 1)]
-		epochs: usize,
-		#[arg(long, default_value_t = 4)]
-		batch_size: usize,
-		#[arg(long, default_value_t = 256)]
-		max_seq_len: usize,
-		#[arg(long, default_value_t = 0)]
-		seed: u64,
-		/// Percent of examples held out for evaluation.
-		#[arg(long, default_value_t = 10)]
-		eval_percent: u8,
+		/// Write the whole training state every K steps and after the last, as
+		/// `checkpoints/step-NNNNNN.safetensors` (the files a ModelFactory trainer commits).
+		#[arg(long)]
+		checkpoint_every: Option<usize>,
+		#[command(flatten)]
+		run: RunArgs,
+	},
+	/// Replay a segment of a fine-tune from one checkpoint to the next and print how far the
+	/// claimed end state is from the replay (JSON), as a ModelFactory verifier does. Exits
+	/// non-zero when the distance is over the tolerance.
+	Replay {
+		/// The checkpoint the segment starts from (omit for the initial state).
+		#[arg(long)]
+		start: Option<PathBuf>,
+		/// The claimed checkpoint at the segment's end.
+		#[arg(long)]
+		end: PathBuf,
+		/// The hyper-parameters and corpus of the run, as given to `train`.
+		#[command(flatten)]
+		run: RunArgs,
 	},
 	/// Measure the engine on the real model; prints JSON lines (see scripts/bench ai).
 	Bench {
@@ -98,6 +96,72 @@ enum Cmd {
 	},
 	/// Print the five most likely next tokens after a raw text, with their logits.
 	TopLogits { text: String },
+}
+
+/// A fine-tune's corpus and hyper-parameters.
+#[derive(clap::Args)]
+struct RunArgs {
+	/// The corpus file.
+	#[arg(long)]
+	corpus: PathBuf,
+	#[arg(long, default_value_t = 8)]
+	rank: usize,
+	#[arg(long, default_value_t = 16.0)]
+	alpha: f32,
+	/// Comma-separated PEFT module names.
+	#[arg(long, default_value = "q_proj,v_proj")]
+	targets: String,
+	#[arg(long, default_value_t = 1e-3)]
+	lr: f64,
+	#[arg(long, default_value_t = 1)]
+	epochs: usize,
+	#[arg(long, default_value_t = 4)]
+	batch_size: usize,
+	#[arg(long, default_value_t = 256)]
+	max_seq_len: usize,
+	#[arg(long, default_value_t = 0)]
+	seed: u64,
+	/// Percent of examples held out for evaluation.
+	#[arg(long, default_value_t = 10)]
+	eval_percent: u8,
+}
+
+impl RunArgs {
+	/// The examples and the engine's configuration.
+	fn load(&self) -> openledger_ai::Result<(Vec<openledger_ai::Example>, TrainConfig)> {
+		let examples = openledger_ai::train::read_corpus(&self.corpus)?;
+		let target_modules = self
+			.targets
+			.split(',')
+			.map(|t| {
+				openledger_ai::Target::from_peft(t.trim()).ok_or_else(|| {
+					openledger_ai::Error::InvalidTraining(format!("unknown target module '{t}'"))
+				})
+			})
+			.collect::<openledger_ai::Result<Vec<_>>>()?;
+		let cfg = TrainConfig {
+			rank: self.rank,
+			alpha: self.alpha,
+			target_modules,
+			learning_rate: self.lr,
+			weight_decay: 0.0,
+			epochs: self.epochs,
+			batch_size: self.batch_size,
+			max_seq_len: self.max_seq_len,
+			seed: self.seed,
+			eval_percent: self.eval_percent,
+		};
+		Ok((examples, cfg))
+	}
+}
+
+fn read(path: &std::path::Path) -> openledger_ai::Result<Vec<u8>> {
+	std::fs::read(path).map_err(|e| openledger_ai::Error::Io { path: path.into(), source: e })
+}
+
+fn write(path: &std::path::Path, bytes: &[u8]) -> openledger_ai::Result<()> {
+	std::fs::write(path, bytes)
+		.map_err(|e| openledger_ai::Error::Io { path: path.into(), source: e })
 }
 
 #[derive(Subcommand)]
@@ -205,58 +269,76 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 			let m = load(cli.model)?;
 			println!("{:?}", m.tokenizer.encode(&text, true));
 		}
-		Cmd::Train {
-			corpus,
-			out,
-			rank,
-			alpha,
-			targets,
-			lr,
-			epochs,
-			batch_size,
-			max_seq_len,
-			seed,
-			eval_percent,
-		} => {
+		Cmd::Train { out, checkpoint_every, run } => {
 			let m = load(cli.model)?;
-			let examples = openledger_ai::train::read_corpus(&corpus)?;
-			let target_modules = targets
-				.split(',')
-				.map(|t| {
-					openledger_ai::Target::from_peft(t.trim()).ok_or_else(|| {
-						openledger_ai::Error::InvalidTraining(format!(
-							"unknown target module '{t}'"
-						))
-					})
-				})
-				.collect::<openledger_ai::Result<Vec<_>>>()?;
-			let cfg = TrainConfig {
-				rank,
-				alpha,
-				target_modules,
-				learning_rate: lr,
-				weight_decay: 0.0,
-				epochs,
-				batch_size,
-				max_seq_len,
-				seed,
-				eval_percent,
+			let (examples, cfg) = run.load()?;
+			let dir = out.join("checkpoints");
+			if checkpoint_every.is_some() {
+				std::fs::create_dir_all(&dir)
+					.map_err(|e| openledger_ai::Error::Io { path: dir.clone(), source: e })?;
+			}
+			let every = checkpoint_every.unwrap_or(1);
+			let interval = move |_: usize| every;
+			let mut keep = |_: &openledger_ai::train::CheckpointId, bytes: &[u8]| {
+				let c = openledger_ai::train::Checkpoint::from_bytes(bytes, &m)?;
+				write(&dir.join(format!("step-{:06}.safetensors", c.step)), bytes)
 			};
-			let (adapter, report) = openledger_ai::train::train(&m, &examples, &cfg, |p| {
+			let plan = checkpoint_every.map(|_| openledger_ai::train::CheckpointPlan {
+				interval: &interval,
+				keep: &mut keep,
+			});
+			let out_run = openledger_ai::train::train_planned(&m, &examples, &cfg, plan, |p| {
 				eprintln!(
 					"step {}/{} epoch {} loss {:.4} {:.1} tok/s eta {:.0}s",
 					p.step, p.total_steps, p.epoch, p.loss, p.tokens_per_sec, p.eta_secs
 				);
 			})?;
+			for c in &out_run.step_checkpoints {
+				println!("checkpoint after step {}: {}", c.step, openledger_ai::AdapterId(c.hash));
+			}
+			let (adapter, report) = (out_run.adapter, out_run.report);
 			adapter.save_peft(&out, &m.config, &m.info.sha256)?;
-			let path = out.join("report.json");
-			std::fs::write(&path, serde_json::to_string_pretty(&report)?)
-				.map_err(|e| openledger_ai::Error::Io { path: path.clone(), source: e })?;
+			write(&out.join("report.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
 			println!("adapter {} written to {}", adapter.id(), out.display());
 			println!(
 				"eval loss {:?} -> {:?}, {:.1} training tokens/s",
 				report.eval_loss_before, report.eval_loss_after, report.tokens_per_sec
 			);
+		}
+		Cmd::Replay { start, end, run } => {
+			let m = load(cli.model)?;
+			let (examples, cfg) = run.load()?;
+			let start_bytes = start.as_deref().map(read).transpose()?;
+			let began = std::time::Instant::now();
+			let check = openledger_ai::train::check_segment(
+				&m,
+				&examples,
+				&cfg,
+				start_bytes.as_deref(),
+				&read(&end)?,
+			)?;
+			let tolerance = openledger_ai::train::REPLAY_TOLERANCE;
+			let pass = check.distance <= tolerance;
+			let hex = |id: &[u8; 32]| openledger_ai::AdapterId(*id).to_string();
+			println!(
+				"{}",
+				serde_json::json!({
+					"start": hex(&check.start),
+					"end": hex(&check.claimed),
+					"steps": check.steps,
+					// JSON has no infinity: a claim at another place in the data order is null
+					"distance": check.distance.is_finite().then_some(check.distance),
+					"tolerance": tolerance,
+					"pass": pass,
+					"seconds": began.elapsed().as_secs_f64(),
+				})
+			);
+			if !pass {
+				return Err(openledger_ai::Error::InvalidTraining(format!(
+					"the claimed checkpoint is {} from the replay (tolerance {tolerance})",
+					check.distance
+				)));
+			}
 		}
 		Cmd::Report { what: ReportCmd::Bench { dir, threads } } => report::bench(&dir, threads)?,
 		Cmd::Report { what: ReportCmd::Attribution { dir } } => report::attribution(&dir)?,
