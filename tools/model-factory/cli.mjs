@@ -115,6 +115,7 @@ function validate(cmd, opts) {
         }
       }
       v.deadlineBlocks = integer(opts, 'deadline-blocks', 2 ** 32 - 1);
+      v.follow = opts.follow;
       v.timeout = integer(opts, 'timeout-blocks');
     }
     return v;
@@ -223,9 +224,9 @@ async function run(cmd, opts, v) {
       const requested = { job: id, fee: formatOpen(e.data.fee.toBigInt()), deadline: now + v.deadlineBlocks };
       if (!v.follow) return requested;
       console.error(JSON.stringify({ requested }));
-      return follow(api, id, v.timeout);
+      return await follow(api, id, v.timeout);
     }
-    if (cmd === 'follow') return follow(api, v.job, v.timeout);
+    if (cmd === 'follow') return await follow(api, v.job, v.timeout);
     if (cmd === 'show') {
       const j = await api.call.fineTuneApi.job(v.job);
       if (j.isNone) throw new Error(`no fine-tune job ${v.job}`);

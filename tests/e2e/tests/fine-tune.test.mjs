@@ -229,9 +229,10 @@ describe('ModelFactory fine-tune jobs', () => {
     const followed = await tool(['request', '--suri', '//Ferdie', ...data, ...hyper, '--deadline-blocks', '1500', '--follow']);
     assert.equal(followed.code, 0, followed.err);
     const id = followed.out.job;
-    console.log(`# fine-tune job ${id}: request to delivery in ${((Date.now() - began) / 1000).toFixed(1)} s`);
-    for (const line of [...followed.err.trim().split('\n'), JSON.stringify(followed.out)]) console.log(`# ${line}`);
-    const states = followed.err.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.state).map((l) => l.state);
+    console.log(`fine-tune job ${id}: request to delivery in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    const lines = followed.err.split('\n').filter((l) => l.startsWith('{'));
+    for (const line of [...lines, JSON.stringify(followed.out)]) console.log(line);
+    const states = lines.map((l) => JSON.parse(l)).filter((l) => l.state).map((l) => l.state);
     assert.deepEqual(states, ['queued', 'assigned', 'training', 'delivered'], 'each change, once');
     assert.equal((await job(id)).state.asDelivered.agent.toString(), alice.address);
 
