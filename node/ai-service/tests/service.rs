@@ -278,7 +278,6 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 		wait(&*backend, ticket)
 	};
 	let verifier_db = db.clone();
-	let mut db = db;
 	let (c0, s0) = put(&mut db, &first, 1 << 20);
 	let (c1, s1) = put(&mut db, &last, 1 << 20);
 	let r0 = CheckpointRef { id: out.checkpoints[0], content: c0, size: s0 };

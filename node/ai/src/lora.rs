@@ -357,19 +357,7 @@ impl LoraAdapter {
 				tensors.push((peft_key(i, *t, "B"), le_bytes(&b), vec![p.d_out, p.rank]));
 			}
 		}
-		tensors.sort_by(|a, b| a.0.cmp(&b.0));
-		let views = tensors
-			.iter()
-			.map(|(n, data, shape)| {
-				safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
-					.map(|v| (n.clone(), v))
-			})
-			.collect::<std::result::Result<Vec<_>, _>>()?;
-		// One metadata entry only: safetensors takes a HashMap, whose order would make the
-		// bytes (and so the id) differ from run to run with two.
-		let mut meta = HashMap::new();
-		meta.insert(CONFIG_KEY.to_string(), serde_json::to_string(&self.config)?);
-		Ok(safetensors::serialize(views, Some(meta))?)
+		canonical_safetensors(tensors, CONFIG_KEY, serde_json::to_string(&self.config)?)
 	}
 
 	/// PEFT's `adapter_config.json` for this adapter.
@@ -506,6 +494,27 @@ fn parse_peft_config(json: &str) -> Result<LoraConfig> {
 	Ok(LoraConfig { rank: p.r, alpha: p.lora_alpha, target_modules: targets })
 }
 
-fn le_bytes(v: &[f32]) -> Vec<u8> {
+pub(crate) fn le_bytes(v: &[f32]) -> Vec<u8> {
 	v.iter().flat_map(|f| f.to_le_bytes()).collect()
+}
+
+/// Canonical safetensors bytes of f32 `tensors` (name, little-endian bytes, shape), sorted by
+/// name, with one metadata entry `key` = `value`: safetensors takes a HashMap, whose order would
+/// make the bytes (and so an id hashed from them) differ from run to run with two.
+pub(crate) fn canonical_safetensors(
+	mut tensors: Vec<(String, Vec<u8>, Vec<usize>)>,
+	key: &str,
+	value: String,
+) -> Result<Vec<u8>> {
+	tensors.sort_by(|a, b| a.0.cmp(&b.0));
+	let views = tensors
+		.iter()
+		.map(|(n, data, shape)| {
+			safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+				.map(|v| (n.clone(), v))
+		})
+		.collect::<std::result::Result<Vec<_>, _>>()?;
+	let mut meta = HashMap::new();
+	meta.insert(key.to_string(), value);
+	Ok(safetensors::serialize(views, Some(meta))?)
 }

@@ -593,6 +593,9 @@ fn accepting_returns_deposits_and_advances_versions_with_commitments() {
 			(pinned.owner, pinned.commitment, pinned.accepted, pinned.bytes),
 			(ALICE, v2.commitment, 5, 40)
 		);
+		assert!(pinned.text, "a Text datanet can be trained on");
+		let kinds = [DataKind::Text, DataKind::Image, DataKind::Audio, DataKind::Tabular];
+		assert_eq!(kinds.map(DataKind::is_text), [true, false, false, true]);
 		assert!(<Datanets as TrainingData<AccountId, Balance>>::version(d, 3).is_none());
 		let info = crate::Datanet::<Test>::get(d).unwrap();
 		assert_eq!((info.version, info.accepted, info.pending), (2, 5, 0));

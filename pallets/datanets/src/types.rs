@@ -52,6 +52,14 @@ pub enum DataKind {
 	Tabular,
 }
 
+impl DataKind {
+	/// Whether contributions of this kind are UTF-8 text, what a language-model fine-tune
+	/// trains on.
+	pub fn is_text(self) -> bool {
+		matches!(self, DataKind::Text | DataKind::Tabular)
+	}
+}
+
 /// Who may contribute.
 #[derive(
 	Clone,

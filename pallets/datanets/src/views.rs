@@ -82,6 +82,7 @@ impl<T: Config> openledger_primitives::TrainingData<T::AccountId, BalanceOf<T>> 
 			bytes: v.bytes,
 			price_per_use: d.rules.price_per_use,
 			licence: d.license.spdx.into_inner(),
+			text: d.kind.is_text(),
 		})
 	}
 

@@ -57,7 +57,8 @@ impl<T: Config> Pallet<T> {
 	/// # Errors
 	/// `UnknownModel`, `ModelRetired`, `UnknownAdapter`, `AdapterNotActive`, `NoData`,
 	/// `TooManyDatanets`, `DuplicateDatanet`, `UnknownDatanetVersion`, `LicenceForbidsDerivatives`,
-	/// `LicenceForbidsCommercialUse`, the `Bad*` hyper-parameter errors, `Overflow`.
+	/// `LicenceForbidsCommercialUse`, `NotTextData`, the `Bad*` hyper-parameter errors,
+	/// `Overflow`.
 	pub fn resolve(
 		model: ModelRef,
 		datanets: &[(DatanetId, Version)],
@@ -92,6 +93,7 @@ impl<T: Config> Pallet<T> {
 			let v = T::TrainingData::version(datanet, version)
 				.filter(|v| v.accepted > 0)
 				.ok_or(Error::<T>::UnknownDatanetVersion)?;
+			ensure!(v.text, Error::<T>::NotTextData);
 			licence_permits_paid_training(&v.licence).map_err(|bar| match bar {
 				LicenceBar::NoDerivatives => Error::<T>::LicenceForbidsDerivatives,
 				LicenceBar::NonCommercial => Error::<T>::LicenceForbidsCommercialUse,

@@ -374,6 +374,9 @@ pub mod pallet {
 		LicenceForbidsDerivatives,
 		/// A datanet's licence forbids commercial use (an `NC` term); fine-tunes are paid.
 		LicenceForbidsCommercialUse,
+		/// A datanet holds images or audio: a language-model fine-tune trains on text
+		/// (the `Text` and `Tabular` kinds) only.
+		NotTextData,
 		/// `rank` is 0 or above 256.
 		BadRank,
 		/// `alpha` is 0 or above 4096.
@@ -519,7 +522,8 @@ pub mod pallet {
 		/// - Errors: [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::UnknownAdapter`],
 		///   [`Error::AdapterNotActive`], [`Error::NoData`], [`Error::TooManyDatanets`],
 		///   [`Error::DuplicateDatanet`], [`Error::UnknownDatanetVersion`],
-		///   [`Error::LicenceForbidsDerivatives`], [`Error::LicenceForbidsCommercialUse`], the
+		///   [`Error::LicenceForbidsDerivatives`], [`Error::LicenceForbidsCommercialUse`],
+		///   [`Error::NotTextData`], the
 		///   `Bad*` hyper-parameter errors, [`Error::FeeAboveMax`], [`Error::DeadlineTooSoon`],
 		///   [`Error::DeadlineTooFar`], [`Error::ScheduleFull`], [`Error::Overflow`], and the
 		///   currency's error when the fee cannot be held.

@@ -234,6 +234,7 @@ impl pallet_models::BenchmarkHelper<UintAuthorityId, AccountId, UintAuthorityId>
 					bytes: 10_000,
 					price_per_use: 50,
 					licence: b"CC-BY-4.0".to_vec(),
+					text: true,
 				},
 			)
 		});

@@ -60,6 +60,7 @@ fn set_data(datanet: u32, version: u32, bytes: u64, price: Balance, licence: &st
 				bytes,
 				price_per_use: price,
 				licence: licence.as_bytes().to_vec(),
+				text: !licence.starts_with("image:"),
 			},
 		)
 	});
@@ -234,6 +235,7 @@ mod requesting {
 			set_data(1, 1, 0, 0, "CC-BY-4.0"); // a version with no accepted data
 			set_data(2, 1, 100, 0, "CC-BY-NC-4.0");
 			set_data(3, 1, 100, 0, "CC-BY-ND-4.0");
+			set_data(4, 1, 100, 0, "image:CC-BY-4.0"); // an image datanet
 			let r = |d: Vec<(u32, u32)>| request_with(ALICE, d, params(), 10_000, 200);
 			assert_noop!(r(vec![]), Error::<Test>::NoData);
 			assert_noop!(r(vec![(0, 2)]), Error::<Test>::UnknownDatanetVersion);
@@ -241,6 +243,7 @@ mod requesting {
 			assert_noop!(r(vec![(0, 1), (0, 1)]), Error::<Test>::DuplicateDatanet);
 			assert_noop!(r(vec![(2, 1)]), Error::<Test>::LicenceForbidsCommercialUse);
 			assert_noop!(r(vec![(3, 1)]), Error::<Test>::LicenceForbidsDerivatives);
+			assert_noop!(r(vec![(0, 1), (4, 1)]), Error::<Test>::NotTextData);
 			let r = |m: ModelRef| {
 				Models::request_fine_tune(
 					RuntimeOrigin::signed(ALICE),

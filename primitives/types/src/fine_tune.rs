@@ -202,6 +202,9 @@ pub struct DataVersion<AccountId, Balance> {
 	pub price_per_use: Balance,
 	/// The datanet's SPDX licence.
 	pub licence: Vec<u8>,
+	/// Whether its contributions are UTF-8 text (the `Text` and `Tabular` kinds), which is all
+	/// a language-model fine-tune can train on.
+	pub text: bool,
 }
 
 /// One accepted contribution of a training set: the trainer reads its bytes from the offchain

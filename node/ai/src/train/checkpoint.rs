@@ -10,7 +10,7 @@
 //! position and the LoRA shape, as JSON with a fixed field order). Its SHA-256 is the
 //! checkpoint's id, the hash a trainer commits on chain.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use candle_core::{DType, Tensor, Var};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
 	error::{Error, Result},
-	lora::{LoraConfig, Target},
+	lora::{le_bytes, LoraConfig, Target},
 	model::Model,
 };
 
@@ -75,10 +75,6 @@ pub type CheckpointId = [u8; 32];
 
 fn floats(t: &Tensor) -> Result<Vec<f32>> {
 	Ok(t.to_dtype(DType::F32)?.flatten_all()?.to_vec1::<f32>()?)
-}
-
-fn le_bytes(v: &[f32]) -> Vec<u8> {
-	v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
 /// The variables' names and shapes, in training order, for `lora` on `model`.
@@ -204,18 +200,7 @@ impl Checkpoint {
 			tensors.push((format!("{}.m", s.name), le_bytes(&s.m), shape.clone()));
 			tensors.push((format!("{}.v", s.name), le_bytes(&s.v), shape));
 		}
-		tensors.sort_by(|a, b| a.0.cmp(&b.0));
-		let views = tensors
-			.iter()
-			.map(|(n, data, shape)| {
-				safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
-					.map(|v| (n.clone(), v))
-			})
-			.collect::<std::result::Result<Vec<_>, _>>()?;
-		// One metadata entry: two would come out of the HashMap in either order.
-		let mut md = HashMap::new();
-		md.insert(META_KEY.to_string(), serde_json::to_string(&meta)?);
-		Ok(safetensors::serialize(views, Some(md))?)
+		crate::lora::canonical_safetensors(tensors, META_KEY, serde_json::to_string(&meta)?)
 	}
 
 	/// Parses a checkpoint file and checks it fits `model`.
