@@ -135,7 +135,7 @@ pub fn run(
 	let (every, max) = (spec.checkpoint_every, spec.max_checkpoints);
 	let interval = move |steps: usize| checkpoint_interval(steps as u32, every, max) as usize;
 	let dir = registry.checkpoints_dir();
-	let mut keep = |id: &CheckpointId, bytes: &[u8]| -> openledger_ai::Result<()> {
+	let mut keep = |_: usize, id: &CheckpointId, bytes: &[u8]| -> openledger_ai::Result<()> {
 		let path = dir.join(format!("{}.safetensors", openledger_ai::AdapterId(*id)));
 		std::fs::write(&path, bytes).map_err(|e| openledger_ai::Error::Io { path, source: e })
 	};

@@ -3,7 +3,7 @@
 //! chain's checkpoint steps, replays the segment with the job's own data and hyper-parameters,
 //! and reports the distance in the fixed point the chain compares with its tolerance.
 
-use openledger_ai::train::{check_segment, checkpoint_id, Checkpoint};
+use openledger_ai::train::{check_checkpoints, checkpoint_id, replay_segment, Checkpoint};
 use openledger_ai_primitives::{AiError, CheckpointRef, ReplaySpec, ReplayVerdict};
 
 use crate::{fine_tune, registry::Registry, LOG_TARGET};
@@ -39,23 +39,27 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 	if refs.into_iter().any(|(r, bytes)| checkpoint_id(bytes) != r.id) {
 		return Ok(ReplayVerdict::WrongBytes);
 	}
-	let step_of = |bytes: &[u8]| Checkpoint::from_bytes(bytes, &model.model).map(|c| c.step);
-	let labelled = (start.as_deref().map_or(Ok(0), step_of), step_of(&end));
-	let (Ok(s), Ok(e)) = labelled else { return Ok(ReplayVerdict::NotThisJob) };
+	let parse = |bytes: &[u8]| Checkpoint::from_bytes(bytes, &model.model);
+	let start = match start.as_deref().map(parse).transpose() {
+		Ok(Some(c)) => c,
+		Ok(None) => match replay_segment(&model.model, &examples, &cfg, None, 0) {
+			Ok(initial) => initial,
+			Err(_) => return Ok(ReplayVerdict::NotThisJob),
+		},
+		Err(_) => return Ok(ReplayVerdict::NotThisJob),
+	};
+	let Ok(end) = parse(&end) else { return Ok(ReplayVerdict::NotThisJob) };
+	let (s, e) = (start.step, end.step);
 	if (s as u64, e as u64) != (u64::from(spec.steps.0), u64::from(spec.steps.1)) || s > e {
 		return Ok(ReplayVerdict::NotThisJob);
 	}
-	match check_segment(&model.model, &examples, &cfg, start.as_deref(), &end) {
-		Ok(c) if c.distance.is_finite() => {
+	match check_checkpoints(&model.model, &examples, &cfg, &start, &end) {
+		Ok(distance) if distance.is_finite() => {
 			let verdict = ReplayVerdict::Measured {
-				steps: u32::try_from(c.steps).unwrap_or(u32::MAX),
-				distance_ppb: ppb(c.distance),
+				steps: u32::try_from(e - s).unwrap_or(u32::MAX),
+				distance_ppb: ppb(distance),
 			};
-			log::info!(
-				target: LOG_TARGET,
-				"replay of steps {s}..{e} done: distance {:.3e}",
-				c.distance
-			);
+			log::info!(target: LOG_TARGET, "replay of steps {s}..{e} done: distance {distance:.3e}");
 			Ok(verdict)
 		}
 		Ok(_) | Err(openledger_ai::Error::InvalidTraining(_)) => Ok(ReplayVerdict::NotThisJob),

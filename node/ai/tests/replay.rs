@@ -131,7 +131,7 @@ fn honest_replays_agree_across_threads_and_kernel_paths() {
 	let model = model();
 	let (corpus, cfg) = corpus();
 	let mut n = 0usize;
-	let mut keep = |_: &CheckpointId, bytes: &[u8]| {
+	let mut keep = |_: usize, _: &CheckpointId, bytes: &[u8]| {
 		std::fs::write(dir.path().join(format!("{n}.ckpt")), bytes).unwrap();
 		n += 1;
 		Ok(())

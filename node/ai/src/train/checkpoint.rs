@@ -273,6 +273,9 @@ fn bad(reason: &str) -> Error {
 /// state). The scales are the verifier's own replay, which the claim cannot move. 0 when they
 /// are bit-identical.
 pub fn distance(start: &Checkpoint, replayed: &Checkpoint, claimed: &Checkpoint) -> f64 {
+	if replayed.slots.len() != claimed.slots.len() || start.slots.len() != claimed.slots.len() {
+		return f64::INFINITY;
+	}
 	let mut diff = [0f64; 3];
 	let mut norm = [0f64; 3];
 	let sq = |x: f32| f64::from(x) * f64::from(x);
@@ -287,9 +290,6 @@ pub fn distance(start: &Checkpoint, replayed: &Checkpoint, claimed: &Checkpoint)
 				norm[k + 1] += sq(*r);
 			}
 		}
-	}
-	if replayed.slots.len() != claimed.slots.len() || start.slots.len() != claimed.slots.len() {
-		return f64::INFINITY;
 	}
 	diff.iter()
 		.zip(&norm)

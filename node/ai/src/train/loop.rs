@@ -152,10 +152,13 @@ pub struct CheckpointPlan<'a> {
 	/// depends on it, known once the examples are encoded); one is also taken after the last
 	/// step.
 	pub interval: &'a dyn Fn(usize) -> usize,
-	/// Receives every checkpoint's id and canonical bytes (a trainer keeps them until
+	/// Receives every checkpoint's step, id and canonical bytes (a trainer keeps them until
 	/// verification picks its segments).
-	pub keep: &'a mut dyn FnMut(&CheckpointId, &[u8]) -> Result<()>,
+	pub keep: &'a mut KeepCheckpoint<'a>,
 }
+
+/// What [`CheckpointPlan::keep`] is called with: the step, the checkpoint's id and its bytes.
+pub type KeepCheckpoint<'a> = dyn FnMut(usize, &CheckpointId, &[u8]) -> Result<()> + 'a;
 
 /// Fine-tunes a LoRA adapter on `examples`, calling `progress` after every step.
 pub fn train(
@@ -212,7 +215,7 @@ pub fn train_planned(
 			if step.is_multiple_of(every) || step == total_steps {
 				let bytes = Checkpoint::capture(model, &vars, &opt, epoch, batch)?.to_bytes()?;
 				let hash = checkpoint_id(&bytes);
-				(plan.keep)(&hash, &bytes)?;
+				(plan.keep)(step, &hash, &bytes)?;
 				let mean_loss = (interval_loss.0 / interval_loss.1.max(1) as f64) as f32;
 				step_checkpoints.push(StepCheckpoint { step, hash, mean_loss });
 				interval_loss = (0.0, 0);
@@ -267,7 +270,6 @@ pub fn replay_segment(
 	end_step: usize,
 ) -> Result<Checkpoint> {
 	let prep = prepare(model, examples, cfg)?;
-	let base = DenseBase::new(model, DType::F32)?;
 	let params = AdamParams::new(cfg.learning_rate, cfg.weight_decay);
 	let (vars, mut opt, mut last) = match start {
 		None => {
@@ -306,10 +308,14 @@ pub fn replay_segment(
 	for _ in 0..from {
 		order.next_batch();
 	}
-	for _ in from..end_step {
-		let (epoch, batch, examples) = order.next_batch();
-		train_step(model, &base, &vars, &mut opt, &examples)?;
-		last = (epoch, batch);
+	// dequantising the base is the costly part of a replay's set-up: only when there are steps
+	if end_step > from {
+		let base = DenseBase::new(model, DType::F32)?;
+		for _ in from..end_step {
+			let (epoch, batch, examples) = order.next_batch();
+			train_step(model, &base, &vars, &mut opt, &examples)?;
+			last = (epoch, batch);
+		}
 	}
 	Checkpoint::capture(model, &vars, &opt, last.0, last.1)
 }
@@ -344,26 +350,43 @@ pub fn check_segment(
 	start: Option<&[u8]>,
 	claimed: &[u8],
 ) -> Result<SegmentCheck> {
+	let claimed_id = checkpoint_id(claimed);
 	let claimed = Checkpoint::from_bytes(claimed, model)?;
-	let start = match start {
-		Some(bytes) => Checkpoint::from_bytes(bytes, model)?,
-		None => replay_segment(model, examples, cfg, None, 0)?,
+	let (start, start_id) = match start {
+		Some(bytes) => (Checkpoint::from_bytes(bytes, model)?, checkpoint_id(bytes)),
+		None => {
+			let initial = replay_segment(model, examples, cfg, None, 0)?;
+			let id = initial.id()?;
+			(initial, id)
+		}
 	};
+	let distance = check_checkpoints(model, examples, cfg, &start, &claimed)?;
+	Ok(SegmentCheck {
+		start: start_id,
+		claimed: claimed_id,
+		steps: claimed.step.saturating_sub(start.step),
+		distance,
+	})
+}
+
+/// [`check_segment`] on checkpoints already parsed: the [`distance`] from the replay of
+/// `start` to the step of `claimed` (infinite when their position in the data order differs).
+pub fn check_checkpoints(
+	model: &Model,
+	examples: &[Example],
+	cfg: &TrainConfig,
+	start: &Checkpoint,
+	claimed: &Checkpoint,
+) -> Result<f64> {
 	if claimed.lora != start.lora {
 		return Err(Error::InvalidTraining(
 			"the two checkpoints have different LoRA shapes".into(),
 		));
 	}
-	let replayed = replay_segment(model, examples, cfg, Some(&start), claimed.step)?;
-	let distance = if (replayed.epoch, replayed.batch) == (claimed.epoch, claimed.batch) {
-		super::distance(&start, &replayed, &claimed)
+	let replayed = replay_segment(model, examples, cfg, Some(start), claimed.step)?;
+	Ok(if (replayed.epoch, replayed.batch) == (claimed.epoch, claimed.batch) {
+		super::distance(start, &replayed, claimed)
 	} else {
 		f64::INFINITY
-	};
-	Ok(SegmentCheck {
-		start: start.id()?,
-		claimed: claimed.id()?,
-		steps: claimed.step.saturating_sub(start.step),
-		distance,
 	})
 }

@@ -301,7 +301,7 @@ mod tests {
 		interval: &dyn Fn(usize) -> usize,
 	) -> (TrainOutput, Vec<Vec<u8>>) {
 		let mut files = Vec::new();
-		let mut keep = |_: &CheckpointId, b: &[u8]| {
+		let mut keep = |_: usize, _: &CheckpointId, b: &[u8]| {
 			files.push(b.to_vec());
 			Ok(())
 		};

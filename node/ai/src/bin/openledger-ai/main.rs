@@ -279,9 +279,8 @@ fn run(cli: Cli) -> openledger_ai::Result<()> {
 			}
 			let every = checkpoint_every.unwrap_or(1);
 			let interval = move |_: usize| every;
-			let mut keep = |_: &openledger_ai::train::CheckpointId, bytes: &[u8]| {
-				let c = openledger_ai::train::Checkpoint::from_bytes(bytes, &m)?;
-				write(&dir.join(format!("step-{:06}.safetensors", c.step)), bytes)
+			let mut keep = |step: usize, _: &openledger_ai::train::CheckpointId, bytes: &[u8]| {
+				write(&dir.join(format!("step-{step:06}.safetensors")), bytes)
 			};
 			let plan = checkpoint_every.map(|_| openledger_ai::train::CheckpointPlan {
 				interval: &interval,
