@@ -15,8 +15,9 @@ commands:
   request  --data D@V[,D@V…] [--base ID] [hyper-parameters]
            [--max-fee OPEN]          refuse to pay more (default: the quote)
            [--deadline-blocks N]     the last block to deliver in, from now (default 600)
-           [--follow]                wait for the delivery, printing each change (as follow)
-  follow   --job N [--timeout-blocks N]   print each change of the job until it is delivered,
+           [--follow]                wait for the model, printing each change (as follow)
+  follow   --job N [--timeout-blocks N]   print each change of the job (and each verifier's
+                                          answer) until its model is registered, or it is
                                           cancelled or failed (default: up to 2000 blocks)
   show     --job N
   cancel   --job N                   before training starts; the fee is refunded
@@ -155,12 +156,24 @@ function commitmentView(c) {
   };
 }
 
-/** Waits block by block until the job is delivered, cancelled or failed, logging each change. */
+/** The verification round of a job in verification: its seats and how many answered. */
+async function roundView(api, id) {
+  const r = await api.query.models.verifications(id);
+  if (r.isNone) return {};
+  const seats = r.unwrap().seats;
+  return { verifiers: seats.length, answered: seats.filter((s) => s.verdict.isSome).length, selfVerified: r.unwrap().selfVerified.isTrue };
+}
+
+/**
+ * Waits block by block until the job's model is registered, or it is cancelled or failed,
+ * logging each change (a new state, attempt, round or answer).
+ */
 async function follow(api, id, timeout) {
   const job = async () => {
     const j = await api.call.fineTuneApi.job(id);
     if (j.isNone) throw new Error(`no fine-tune job ${id}`);
-    return jobView(id, j.unwrap());
+    const v = jobView(id, j.unwrap());
+    return v.state === 'verifying' ? { ...v, ...(await roundView(api, id)) } : v;
   };
   let last = '';
   let seen = 0;
@@ -174,14 +187,16 @@ async function follow(api, id, timeout) {
       .subscribeNewHeads(async (header) => {
         try {
           const v = await job();
-          const key = `${v.state}/${v.attempts}`;
+          const key = `${v.state}/${v.attempts}/${v.round ?? ''}/${v.answered ?? ''}`;
           if (key !== last) {
             last = key;
             console.error(JSON.stringify({ block: header.number.toNumber(), ...v }));
           }
-          if (v.state === 'delivered') {
+          if (v.state === 'completed') {
             const c = (await api.call.fineTuneApi.commitment(id)).unwrap();
-            stop(() => resolve({ ...v, ...commitmentView(c) }));
+            const a = (await api.query.models.adapters(c.adapter)).unwrap();
+            const lineage = a.lineage.datanets.map(([d, ver]) => ({ datanet: d.toNumber(), version: ver.toNumber() }));
+            stop(() => resolve({ ...v, ...commitmentView(c), owner: a.owner.toString(), status: a.status.type.toLowerCase(), lineage }));
           } else if (v.state === 'cancelled' || v.state === 'failed') {
             stop(() => reject(new Error(`job ${id} ${v.state}${v.reason ? ` (${v.reason})` : ''}; the fee was refunded`)));
           } else if (++seen > timeout) {

@@ -87,6 +87,35 @@ pub fn file_bytes(
 	(bytes.len() == size as usize && content_hash(size, &hashes) == *hash).then_some(bytes)
 }
 
+/// Chunk `index` of the checkpoint or adapter whose SHA-256 is `id` (see
+/// `AiBackend::file_chunk`), from the checkpoints directory or the adapter store.
+pub fn file_chunk(
+	registry: &Registry,
+	id: &[u8; 32],
+	index: u32,
+	chunk_size: u32,
+) -> Result<openledger_ai_primitives::FileChunk, AiError> {
+	let name = format!("{}.safetensors", openledger_ai::AdapterId(*id));
+	let paths = [
+		registry.checkpoints_dir().join(&name),
+		registry.adapters().path(&openledger_ai::AdapterId(*id)),
+	];
+	let bytes = paths.iter().find_map(|p| std::fs::read(p).ok()).ok_or(AiError::Unavailable)?;
+	if openledger_ai::train::checkpoint_id(&bytes) != *id {
+		log::warn!(target: LOG_TARGET, "file {name} does not hash to its name: not uploaded");
+		return Err(AiError::Failed);
+	}
+	let size = u32::try_from(bytes.len()).map_err(|_| AiError::Invalid)?;
+	let content = openledger_primitives::content_hash_of(&bytes, chunk_size).ok_or(AiError::Invalid)?;
+	let start = (index as usize).checked_mul(chunk_size as usize).ok_or(AiError::Invalid)?;
+	if start >= bytes.len() {
+		return Err(AiError::Invalid);
+	}
+	let end = start.saturating_add(chunk_size as usize).min(bytes.len());
+	let data = bytes.get(start..end).ok_or(AiError::Invalid)?.to_vec();
+	Ok(openledger_ai_primitives::FileChunk { size, content, data })
+}
+
 /// The training set of `spec` as engine examples, read and hash-checked.
 pub fn examples(spec: &FineTuneSpec, registry: &Registry) -> Result<Vec<Example>, AiError> {
 	let mut examples = Vec::with_capacity(spec.data.len());
@@ -150,10 +179,15 @@ pub fn run(
 			_ => AiError::Failed,
 		}
 	})?;
-	let id = registry.adapters().put(&out.adapter, &model.model.config).map_err(|e| {
-		log::warn!(target: LOG_TARGET, "fine-tune: the adapter could not be stored: {e}");
-		AiError::Failed
-	})?;
+	// the per-epoch adapters are uploaded with the final one (the training tier of attribution
+	// reads them)
+	for a in out.checkpoints.iter().chain([&out.adapter]) {
+		registry.adapters().put(a, &model.model.config).map_err(|e| {
+			log::warn!(target: LOG_TARGET, "fine-tune: an adapter could not be stored: {e}");
+			AiError::Failed
+		})?;
+	}
+	let id = out.adapter.id();
 	log::info!(
 		target: LOG_TARGET,
 		"fine-tune done: adapter {id}, {} steps, held-out loss {:?} → {:?}",

@@ -12,8 +12,8 @@ use std::{
 
 use openledger_ai::{serve::Request, tokenizer::ChatMessage, AdapterId, SamplingParams};
 use openledger_ai_primitives::{
-	generation_commitment, AiBackend, AiError, EngineStatus, GenerateSpec, JobOutput, JobSpec,
-	JobStatus, ReplaySpec, Ticket,
+	generation_commitment, AiBackend, AiError, EngineStatus, FileChunk, GenerateSpec, JobOutput,
+	JobSpec, JobStatus, ReplaySpec, Ticket,
 };
 use openledger_primitives::Perbill;
 
@@ -219,6 +219,10 @@ impl AiBackend for Jobs {
 			Err(mpsc::TrySendError::Full(_)) => Err(AiError::Busy),
 			Err(mpsc::TrySendError::Disconnected(_)) => Err(AiError::Unavailable),
 		}
+	}
+
+	fn file_chunk(&self, id: [u8; 32], index: u32, chunk_size: u32) -> Result<FileChunk, AiError> {
+		crate::fine_tune::file_chunk(&self.registry, &id, index, chunk_size)
 	}
 
 	fn poll(&self, ticket: Ticket) -> Result<JobStatus, AiError> {

@@ -13,7 +13,8 @@ use openledger_ai::{
 	serve::{AdapterStore, Engine, ServeConfig},
 	AdapterId, Model,
 };
-use openledger_ai_primitives::{adapter_offchain_key, AdapterHash, WeightsHash};
+use codec::Decode;
+use openledger_ai_primitives::{adapter_offchain_key, AdapterFile, AdapterHash, WeightsHash};
 use openledger_primitives::ModelId;
 use polkadot_sdk::sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 
@@ -98,12 +99,15 @@ pub trait AdapterSource: Send + Sync {
 }
 
 /// Adapter files in a node's offchain database: the persistent storage that offchain indexing
-/// writes, under [`adapter_offchain_key`].
+/// writes. Under [`adapter_offchain_key`] the runtime indexes an uploaded adapter's
+/// [`AdapterFile`]; its chunks are in the datanets' layout.
 pub struct OffchainAdapters<S>(pub S);
 
 impl<S: OffchainStorage> AdapterSource for OffchainAdapters<S> {
 	fn adapter_bytes(&self, hash: &AdapterHash) -> Option<Vec<u8>> {
-		self.0.get(STORAGE_PREFIX, &adapter_offchain_key(hash))
+		let raw = self.0.get(STORAGE_PREFIX, &adapter_offchain_key(hash))?;
+		let file = AdapterFile::decode(&mut &raw[..]).ok()?;
+		crate::fine_tune::file_bytes(&|k| self.0.get(STORAGE_PREFIX, k), &file.content, file.size)
 	}
 
 	fn offchain_value(&self, key: &[u8]) -> Option<Vec<u8>> {

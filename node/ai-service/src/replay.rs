@@ -4,7 +4,7 @@
 //! and reports the distance in the fixed point the chain compares with its tolerance.
 
 use openledger_ai::train::{check_checkpoints, checkpoint_id, replay_segment, Checkpoint};
-use openledger_ai_primitives::{AiError, CheckpointRef, ReplaySpec, ReplayVerdict};
+use openledger_ai_primitives::{AdapterCheck, AiError, CheckpointRef, ReplaySpec, ReplayVerdict};
 
 use crate::{fine_tune, registry::Registry, LOG_TARGET};
 
@@ -53,6 +53,11 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 	if (s as u64, e as u64) != (u64::from(spec.steps.0), u64::from(spec.steps.1)) || s > e {
 		return Ok(ReplayVerdict::NotThisJob);
 	}
+	if let Some(check) = &spec.adapter {
+		if !adapter_matches(check, &read, &model.model)? {
+			return Ok(ReplayVerdict::WrongAdapter);
+		}
+	}
 	match check_checkpoints(&model.model, &examples, &cfg, &start, &end) {
 		Ok(distance) if distance.is_finite() => {
 			let verdict = ReplayVerdict::Measured {
@@ -68,6 +73,24 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 			Err(AiError::Failed)
 		}
 	}
+}
+
+/// Whether the uploaded final adapter is exactly the committed bytes and the adapter of the
+/// job's last checkpoint (which must itself be the committed bytes and parse for `model`).
+fn adapter_matches(
+	check: &AdapterCheck,
+	read: &dyn Fn(&CheckpointRef) -> Result<Vec<u8>, AiError>,
+	model: &openledger_ai::Model,
+) -> Result<bool, AiError> {
+	let (last, adapter) = (read(&check.last)?, read(&check.adapter)?);
+	if checkpoint_id(&last) != check.last.id || checkpoint_id(&adapter) != check.adapter.id {
+		return Ok(false);
+	}
+	let Ok(last) = Checkpoint::from_bytes(&last, model) else { return Ok(false) };
+	Ok(match last.adapter(model) {
+		Ok(a) => a.id().0 == check.adapter.id,
+		Err(_) => false,
+	})
 }
 
 #[cfg(test)]

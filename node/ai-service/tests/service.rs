@@ -143,6 +143,25 @@ fn the_runtime_registers_the_engine_s_default_model() {
 	assert_eq!(openledger_runtime::genesis_config_presets::DEFAULT_MODEL_SHA256, default_hash());
 }
 
+/// A file in the datanets' layout in `db`: a manifest and chunks of `chunk` bytes, as offchain
+/// indexing leaves an upload; its content hash and size.
+fn put_file(
+	db: &mut polkadot_sdk::sp_core::offchain::storage::InMemOffchainStorage,
+	bytes: &[u8],
+	chunk: usize,
+) -> ([u8; 32], u32) {
+	use openledger_primitives::{chunk_key, content_hash_of, file_key, FileManifest};
+	use polkadot_sdk::sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
+	let hash = content_hash_of(bytes, chunk as u32).unwrap();
+	let parts: Vec<&[u8]> = bytes.chunks(chunk).collect();
+	for (i, c) in parts.iter().enumerate() {
+		db.set(STORAGE_PREFIX, &chunk_key(&hash, i as u32), c);
+	}
+	let manifest = FileManifest { size: bytes.len() as u32, chunks: parts.len() as u32 };
+	db.set(STORAGE_PREFIX, &file_key(&hash), &codec::Encode::encode(&manifest));
+	(hash, bytes.len() as u32)
+}
+
 #[test]
 fn adapters_come_from_the_offchain_database_hash_checked() {
 	use openledger_ai::{LoraAdapter, LoraConfig, Target};
@@ -171,18 +190,20 @@ fn adapters_come_from_the_offchain_database_hash_checked() {
 	// No source yet: the adapter is unavailable.
 	assert_eq!(backend.start_job(spec(&good)), Err(AiError::Unavailable));
 
+	// as the runtime indexes an upload: the file in chunks, and where it is under the key
 	let mut db = InMemOffchainStorage::default();
-	db.set(
-		STORAGE_PREFIX,
-		&adapter_offchain_key(&good.id().0),
-		&good.to_safetensors(&m.config).unwrap(),
-	);
+	let mut index = |db: &mut InMemOffchainStorage, id: &[u8; 32], bytes: &[u8]| {
+		let (content, size) = put_file(db, bytes, 1 << 16);
+		let file = openledger_ai_primitives::AdapterFile { content, size };
+		db.set(STORAGE_PREFIX, &adapter_offchain_key(id), &codec::Encode::encode(&file));
+	};
+	index(&mut db, &good.id().0, &good.to_safetensors(&m.config).unwrap());
 	// Bytes that do not hash to the key's adapter are refused and never stored.
 	let mut forged = other.to_safetensors(&m.config).unwrap();
 	if let Some(b) = forged.last_mut() {
 		*b ^= 1;
 	}
-	db.set(STORAGE_PREFIX, &adapter_offchain_key(&other.id().0), &forged);
+	index(&mut db, &other.id().0, &forged);
 	svc.registry().set_adapter_source(Arc::new(OffchainAdapters(db)));
 	assert_eq!(backend.start_job(spec(&other)), Err(AiError::Unavailable));
 	assert!(!svc.registry().adapters().contains(&other.id()));
@@ -204,25 +225,13 @@ fn adapters_come_from_the_offchain_database_hash_checked() {
 fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 	use openledger_ai_primitives::{CheckpointRef, FineTuneSpec, ReplaySpec, ReplayVerdict};
 	use openledger_ai_service::registry::OffchainAdapters;
-	use openledger_primitives::{
-		chunk_key, content_hash_of, file_key, fine_tune::targets, FileManifest, HyperParams,
-		TrainingItem,
-	};
+	use openledger_ai_primitives::AdapterCheck;
+	use openledger_primitives::{fine_tune::targets, HyperParams, TrainingItem};
 	use polkadot_sdk::sp_core::offchain::{
 		storage::InMemOffchainStorage, OffchainStorage, STORAGE_PREFIX,
 	};
 
-	// files in the datanets' layout: a manifest and chunks of `chunk` bytes
-	fn put(db: &mut InMemOffchainStorage, bytes: &[u8], chunk: usize) -> ([u8; 32], u32) {
-		let hash = content_hash_of(bytes, chunk as u32).unwrap();
-		let parts: Vec<&[u8]> = bytes.chunks(chunk).collect();
-		for (i, c) in parts.iter().enumerate() {
-			db.set(STORAGE_PREFIX, &chunk_key(&hash, i as u32), c);
-		}
-		let manifest = FileManifest { size: bytes.len() as u32, chunks: parts.len() as u32 };
-		db.set(STORAGE_PREFIX, &file_key(&hash), &codec::Encode::encode(&manifest));
-		(hash, bytes.len() as u32)
-	}
+	let put = put_file;
 
 	let svc = service();
 	svc.sync(&[registered(0, default_hash())]).unwrap();
@@ -282,7 +291,7 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 	let (c1, s1) = put(&mut db, &last, 1 << 20);
 	let r0 = CheckpointRef { id: out.checkpoints[0], content: c0, size: s0 };
 	let r1 = CheckpointRef { id: out.checkpoints[1], content: c1, size: s1 };
-	let spec = |start, end, steps| ReplaySpec { job: job.clone(), start, end, steps };
+	let spec = |start, end, steps| ReplaySpec { job: job.clone(), start, end, steps, adapter: None };
 	let measured = |status| match status {
 		JobStatus::Done(JobOutput::Replayed(v)) => v,
 		other => panic!("the replay did not finish: {other:?}"),
@@ -301,6 +310,25 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 	assert_eq!(measured(replay(&db, spec(Some(r0), r1, (2, 3)))), ReplayVerdict::NotThisJob);
 	let swapped = CheckpointRef { id: out.checkpoints[0], ..r1 };
 	assert_eq!(measured(replay(&db, spec(Some(r0), swapped, (2, 4)))), ReplayVerdict::WrongBytes);
+	// the final adapter, uploaded through the service's chunks as the trainer's node does,
+	// is the adapter of the last checkpoint; another adapter is caught
+	let chunk = |id: &[u8; 32], i| backend.file_chunk(*id, i, 1 << 20).unwrap();
+	let whole = chunk(&out.adapter, 0);
+	assert_eq!(whole.data.len() as u32, whole.size, "one chunk holds the adapter");
+	assert_eq!(backend.file_chunk(out.adapter, 1, 1 << 20), Err(AiError::Invalid));
+	assert_eq!(backend.file_chunk([7; 32], 0, 1 << 20), Err(AiError::Unavailable));
+	let (ca, sa) = put(&mut db, &whole.data, 1 << 20);
+	assert_eq!((ca, sa), (whole.content, whole.size), "the service's content hash is the chain's");
+	let ra = CheckpointRef { id: out.adapter, content: ca, size: sa };
+	let with_adapter = |adapter| ReplaySpec {
+		adapter: Some(AdapterCheck { last: r1, adapter }),
+		..spec(Some(r0), r1, (2, 4))
+	};
+	assert_eq!(
+		measured(replay(&db, with_adapter(ra))),
+		ReplayVerdict::Measured { steps: 2, distance_ppb: 0 }
+	);
+	assert_eq!(measured(replay(&db, with_adapter(r0))), ReplayVerdict::WrongAdapter);
 	// not uploaded yet: the verifier's node cannot answer now
 	assert_eq!(
 		replay(&verifier_db, spec(Some(r0), r1, (2, 4))),

@@ -136,7 +136,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether a trainer assigned at `at` still has its full accept period and delivery window
 	/// before `job`'s deadline.
-	fn time_left(job: &JobOf<T>, at: BlockNumberFor<T>) -> bool {
+	pub(crate) fn time_left(job: &JobOf<T>, at: BlockNumberFor<T>) -> bool {
 		let p = FineTuneParameters::<T>::get();
 		at.saturating_add(p.accept_period).saturating_add(Self::window_of(job)) <= job.deadline
 	}
@@ -292,10 +292,10 @@ impl<T: Config> Pallet<T> {
 		Self::check_commitment(&job, &commitment)?;
 		Self::unschedule(id, deliver_by.saturating_add(One::one()));
 		T::Agents::record(&agent, Outcome::Completed);
-		job.state = JobState::Delivered {
-			agent: agent.clone(),
-			at: frame_system::Pallet::<T>::block_number(),
-		};
+		let now = frame_system::Pallet::<T>::block_number();
+		let draw_at = Self::schedule(id, now.saturating_add(FineTuneParameters::<T>::get().draw_delay))
+			.ok_or(Error::<T>::ScheduleFull)?;
+		job.state = JobState::Delivered { agent: agent.clone(), at: now, draw_at };
 		Jobs::<T>::insert(id, job);
 		Commitments::<T>::insert(id, commitment);
 		Ok(agent)
@@ -310,6 +310,21 @@ impl<T: Config> Pallet<T> {
 			let Some(mut job) = Jobs::<T>::get(id) else { continue };
 			if job.state.due() != Some(now) {
 				continue;
+			}
+			match job.state {
+				JobState::Delivered { .. } => {
+					Self::draw_verifiers(id, &mut job, 0, None, now);
+					weight.saturating_accrue(T::WeightInfo::settle_job(MAX_SEATS));
+					Jobs::<T>::insert(id, job);
+					continue;
+				}
+				JobState::Verifying { .. } => {
+					Self::settle(id, &mut job, now);
+					weight.saturating_accrue(T::WeightInfo::settle_job(MAX_SEATS));
+					Jobs::<T>::insert(id, job);
+					continue;
+				}
+				_ => {}
 			}
 			let missed = match &job.state {
 				JobState::Assigned { agent, .. } | JobState::Training { agent, .. } => {
@@ -404,7 +419,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Ends `job` with `reason` and refunds its fee.
-	fn fail(id: JobId, job: &mut JobOf<T>, reason: JobFailure) {
+	pub(crate) fn fail(id: JobId, job: &mut JobOf<T>, reason: JobFailure) {
 		job.state = JobState::Failed(reason);
 		let refunded = Self::refund(job).unwrap_or_else(|e| {
 			log::error!(target: LOG_TARGET, "refunding job {id} failed: {e:?}");
@@ -424,7 +439,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Takes `job` off its agent's load and off its deadline bucket.
-	fn leave(id: JobId, job: &JobOf<T>) {
+	pub(crate) fn leave(id: JobId, job: &JobOf<T>) {
 		if let Some(agent) = job.state.agent() {
 			AgentLoad::<T>::mutate_exists(agent, |l| {
 				if let Some(list) = l {
@@ -441,7 +456,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Puts `id` into the first bucket at or after `at` with room; the block it went into.
-	fn schedule(id: JobId, at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+	pub(crate) fn schedule(id: JobId, at: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
 		let mut block = at;
 		for _ in 0..MAX_BUCKET_PROBES {
 			if Due::<T>::try_mutate(block, |b| b.try_push(id)).is_ok() {
@@ -454,12 +469,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Schedules the end of a period whose last block is `by` (the chain acts the block after);
 	/// the last block it got, later than `by` only if the buckets were full.
-	fn schedule_deadline(id: JobId, by: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+	pub(crate) fn schedule_deadline(id: JobId, by: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
 		Self::schedule(id, by.saturating_add(One::one())).map(|b| b.saturating_sub(One::one()))
 	}
 
 	/// Removes `id` from the bucket of block `at`.
-	fn unschedule(id: JobId, at: BlockNumberFor<T>) {
+	pub(crate) fn unschedule(id: JobId, at: BlockNumberFor<T>) {
 		Due::<T>::mutate_exists(at, |b| {
 			if let Some(list) = b {
 				list.retain(|j| *j != id);
@@ -477,6 +492,8 @@ impl<T: Config> Pallet<T> {
 			&& !params.accept_period.is_zero()
 			&& !params.delivery_base.is_zero()
 			&& params.checkpoint_every > 0
+			&& (1..=MAX_VERIFIERS).contains(&params.verifiers)
+			&& !params.verify_period.is_zero()
 			&& (1..=MAX_JOBS_PER_AGENT).contains(&params.max_jobs_per_agent)
 			&& (1..=MAX_ATTEMPTS).contains(&u32::from(params.max_attempts))
 			&& params.max_deadline

@@ -39,6 +39,8 @@ extern crate alloc;
 mod benchmarking;
 pub mod fine_tune;
 mod registry;
+mod verifier;
+pub mod verify;
 mod serving;
 mod trainer;
 mod try_state;
@@ -54,6 +56,7 @@ mod tests;
 mod tests_fine_tune;
 
 pub use fine_tune::HasOpenJob;
+pub use verify::ValidatorSet;
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -138,6 +141,16 @@ pub mod pallet {
 	>;
 	/// A trainer's commitment, bounded by the runtime's limit.
 	pub type CommitmentOf<T> = TrainingCommitment<<T as Config>::MaxCheckpoints>;
+	/// A verifier's seat.
+	pub type SeatOf<T> =
+		Seat<<T as Config>::AuthorityId, <T as frame_system::Config>::AccountId>;
+	/// A verification round as stored.
+	pub type VerificationOf<T> =
+		Verification<BoundedVec<SeatOf<T>, ConstU32<MAX_SEATS>>, BlockNumberFor<T>>;
+	/// A file upload as stored.
+	pub type FileUploadOf<T> = FileUpload<BoundedVec<[u8; 32], <T as Config>::MaxFileChunks>>;
+	/// A chunk of an uploaded file.
+	pub type ChunkOf<T> = BoundedVec<u8, <T as Config>::ChunkSize>;
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -171,6 +184,15 @@ pub mod pallet {
 		/// Most checkpoints one job commits (the interval widens for long jobs).
 		#[pallet::constant]
 		type MaxCheckpoints: Get<u32>;
+		/// The validators verifiers are drawn from, with their accounts.
+		type Validators: ValidatorSet<Self::AuthorityId, Self::AccountId>;
+		/// Bytes per uploaded chunk (the last chunk of a file is shorter); the datanets' chunk
+		/// size, so uploads share their offchain layout.
+		#[pallet::constant]
+		type ChunkSize: Get<u32>;
+		/// Most chunks per uploaded file.
+		#[pallet::constant]
+		type MaxFileChunks: Get<u32>;
 		/// Who may register and retire base models (governance).
 		type RegistrarOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// The key validators sign serving announcements with (their Aura key, so no new key
@@ -277,6 +299,28 @@ pub mod pallet {
 		BoundedVec<JobId, ConstU32<MAX_JOBS_PER_AGENT>>,
 	>;
 
+	/// Each verified job's round. Twox64Concat: sequential ids.
+	#[pallet::storage]
+	pub type Verifications<T: Config> = StorageMap<_, Twox64Concat, JobId, VerificationOf<T>>;
+
+	/// The files a trainer uploaded or is uploading for its job's verification, by job and the
+	/// file's SHA-256 (as committed). Twox64Concat on the chain's id, Identity on a committed
+	/// hash.
+	#[pallet::storage]
+	pub type JobFiles<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, JobId, Identity, [u8; 32], FileUploadOf<T>>;
+
+	/// Where each registered adapter's uploaded file is (its chunks are in every node's
+	/// offchain database). Identity: adapter hashes are checked SHA-256s of verified uploads.
+	#[pallet::storage]
+	pub type AdapterFiles<T: Config> =
+		StorageMap<_, Identity, AdapterHash, openledger_ai_primitives::AdapterFile>;
+
+	/// Each validator's record as a verifier. Blake2_128Concat: validators choose their keys.
+	#[pallet::storage]
+	pub type VerifierStats<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AuthorityId, VerifierRecord, ValueQuery>;
+
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
@@ -326,6 +370,39 @@ pub mod pallet {
 		JobCancelled { job: JobId, refunded: BalanceOf<T> },
 		/// The job failed; the fee returned.
 		JobFailed { job: JobId, reason: JobFailure, refunded: BalanceOf<T> },
+		/// Verifiers were drawn for a delivered job (round 1 is a dispute); the trainer uploads
+		/// the picked checkpoints and the adapters and the verifiers answer by `verify_by`.
+		/// `self_verified`: the trainer's operator is among them, being the only validator.
+		VerifiersDrawn {
+			job: JobId,
+			round: u8,
+			verifiers: alloc::vec::Vec<(T::AuthorityId, u32)>,
+			verify_by: BlockNumberFor<T>,
+			self_verified: bool,
+		},
+		/// A file for a job's verification is uploaded whole and matches its declared content
+		/// hash.
+		FileUploaded { job: JobId, file: [u8; 32], content: ContentHash, size: u32 },
+		/// A finished upload did not match its declared content hash; it starts again.
+		FileRefused { job: JobId, file: [u8; 32] },
+		/// A verifier answered.
+		VerdictSubmitted {
+			job: JobId,
+			round: u8,
+			authority: T::AuthorityId,
+			verdict: openledger_ai_primitives::ReplayVerdict,
+			passed: bool,
+		},
+		/// The round did not settle the job (a failure or too few answers): a dispute follows.
+		Disputed { job: JobId, passed: u32, failed: u32, missing: u32 },
+		/// The trainer's work was found wrong (or its files were not uploaded): it is slashed,
+		/// and the job is drawn again (or fails and is refunded when no time is left).
+		TrainerFaulty { job: JobId, agent: T::AccountId, slashed: BalanceOf<T>, reopened: bool },
+		/// The training passed verification: the model is registered under its adapter hash
+		/// with its lineage, owned by the requester.
+		ModelRegistered { job: JobId, adapter: AdapterHash, owner: T::AccountId, base: ModelId },
+		/// The owner set its model's price.
+		ModelPriceSet { adapter: AdapterHash, price_per_1k_tokens: BalanceOf<T> },
 		/// Governance set the fine-tune terms.
 		FineTuneParametersSet { params: FineTuneParamsOf<T> },
 	}
@@ -420,9 +497,24 @@ pub mod pallet {
 		/// interval, one adapter per epoch ending in the final adapter, at least one step.
 		BadCommitment,
 		/// The fine-tune terms are invalid: a draw delay under 2, a zero accept period,
-		/// delivery base or checkpoint interval, a per-agent job limit outside 1–16, attempts
-		/// outside 1–8, or a maximum deadline too short for the periods.
+		/// delivery base, checkpoint interval or verify period, a per-agent job limit outside
+		/// 1–16, attempts outside 1–8, verifiers outside 1–16, or a maximum deadline too short
+		/// for the periods.
 		BadParameters,
+		/// The file is not one this job's verification needs (the picked segments'
+		/// checkpoints, the last checkpoint, the per-epoch adapters).
+		FileNotNeeded,
+		/// The chunk is out of order, the wrong length, or its file's size or content hash
+		/// differ from the first chunk's, or the size is 0 or above `MaxFileChunks` chunks.
+		BadChunk,
+		/// The file is uploaded already.
+		AlreadyUploaded,
+		/// The verdict's seat does not exist in this round or its authority did not sign.
+		NotAVerifier,
+		/// This seat answered already.
+		AlreadyAnswered,
+		/// Only the model's owner may set its price.
+		NotOwner,
 	}
 
 	#[pallet::hooks]
@@ -434,6 +526,7 @@ pub mod pallet {
 		fn offchain_worker(now: BlockNumberFor<T>) {
 			Self::offchain_announce(now);
 			Self::offchain_train(now);
+			Self::offchain_verify(now);
 		}
 
 		fn integrity_test() {
@@ -442,6 +535,8 @@ pub mod pallet {
 			assert!(T::MaxContextLength::get() > 0, "MaxContextLength must be positive");
 			assert!(T::MaxDuePerBlock::get() > 0, "MaxDuePerBlock must be positive");
 			assert!(T::MaxCheckpoints::get() > 0, "MaxCheckpoints must be positive");
+			assert!(T::ChunkSize::get() > 0, "ChunkSize must be positive");
+			assert!(T::MaxFileChunks::get() > 0, "MaxFileChunks must be positive");
 			assert!(
 				Self::params_valid(&T::DefaultFineTuneParams::get()),
 				"DefaultFineTuneParams are invalid"
@@ -623,6 +718,75 @@ pub mod pallet {
 			Self::deposit_event(Event::FineTuneParametersSet { params });
 			Ok(())
 		}
+
+		/// The trainer uploads one chunk of a file its job's verification needs: `chunk.file`
+		/// is the file's committed SHA-256, `chunk.content` and `chunk.size` its content hash
+		/// and size (the same on every chunk). Chunks go in order; the bytes go to every node's
+		/// offchain database in the datanets' layout, and the last chunk checks the content
+		/// hash.
+		///
+		/// - Origin: none (unsigned from the trainer's offchain worker); `signature` is the
+		///   agent key's over [`Pallet::chunk_message`].
+		/// - Errors: [`Error::UnknownJob`], [`Error::WrongJobState`],
+		///   [`Error::BadAgentSignature`], [`Error::DeadlinePassed`], [`Error::FileNotNeeded`],
+		///   [`Error::BadChunk`], [`Error::AlreadyUploaded`].
+		/// - Emits [`Event::FileUploaded`] or [`Event::FileRefused`] on the last chunk.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::upload_job_file(data.len() as u32))]
+		pub fn upload_job_file(
+			origin: OriginFor<T>,
+			chunk: UploadChunk,
+			data: ChunkOf<T>,
+			signature: AgentSignatureOf<T>,
+		) -> DispatchResult {
+			ensure_none(origin)?;
+			Self::do_upload(&chunk, &data, &signature)
+		}
+
+		/// A verifier's answer for its seat in `job`'s round `round`.
+		///
+		/// - Origin: none (unsigned from the validator's offchain worker); `signature` is the
+		///   seat's authority key's over [`Pallet::verdict_message`].
+		/// - Errors: [`Error::UnknownJob`], [`Error::WrongJobState`], [`Error::NotAVerifier`],
+		///   [`Error::AlreadyAnswered`], [`Error::DeadlinePassed`].
+		/// - Emits [`Event::VerdictSubmitted`], and what settling the round emits when it was
+		///   the last answer.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::submit_verdict())]
+		pub fn submit_verdict(
+			origin: OriginFor<T>,
+			job: JobId,
+			round: u8,
+			seat: u8,
+			verdict: openledger_ai_primitives::ReplayVerdict,
+			signature: SignatureOf<T>,
+		) -> DispatchResult {
+			ensure_none(origin)?;
+			Self::do_verdict(job, round, seat, verdict, &signature)
+		}
+
+		/// The owner sets the price of 1,000 tokens generated with its model.
+		///
+		/// - Origin: signed, the model's owner.
+		/// - Errors: [`Error::UnknownAdapter`], [`Error::NotOwner`].
+		/// - Emits [`Event::ModelPriceSet`].
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::set_model_price())]
+		pub fn set_model_price(
+			origin: OriginFor<T>,
+			adapter: AdapterHash,
+			price_per_1k_tokens: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Adapters::<T>::try_mutate(adapter, |a| {
+				let a = a.as_mut().ok_or(Error::<T>::UnknownAdapter)?;
+				ensure!(a.owner == who, Error::<T>::NotOwner);
+				a.price_per_1k_tokens = price_per_1k_tokens;
+				Ok::<_, DispatchError>(())
+			})?;
+			Self::deposit_event(Event::ModelPriceSet { adapter, price_per_1k_tokens });
+			Ok(())
+		}
 	}
 
 	#[pallet::validate_unsigned]
@@ -639,6 +803,12 @@ pub mod pallet {
 				}
 				Call::deliver_job { job, attempt, commitment, signature } => {
 					Self::validate_deliver(*job, *attempt, commitment, signature)
+				}
+				Call::upload_job_file { chunk, data, signature } => {
+					Self::validate_upload(chunk, data, signature)
+				}
+				Call::submit_verdict { job, round, seat, verdict, signature } => {
+					Self::validate_verdict(*job, *round, *seat, verdict, signature)
 				}
 				_ => InvalidTransaction::Call.into(),
 			}

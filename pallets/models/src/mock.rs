@@ -102,6 +102,9 @@ pub fn test_params() -> pallet_models::FineTuneParamsOf<Test> {
 		max_jobs_per_agent: 1,
 		max_deadline: 500,
 		checkpoint_every: 4,
+		verifiers: 3,
+		verify_period: 20,
+		tolerance_ppb: 1_000_000,
 	}
 }
 
@@ -123,6 +126,22 @@ thread_local! {
 	pub static OUTCOMES: core::cell::RefCell<Vec<(AccountId, openledger_primitives::Outcome)>> = const { core::cell::RefCell::new(Vec::new()) };
 	/// Datanet versions: (datanet, version) → data.
 	pub static DATA: core::cell::RefCell<alloc::collections::BTreeMap<(u32, u32), openledger_primitives::DataVersion<AccountId, Balance>>> = const { core::cell::RefCell::new(alloc::collections::BTreeMap::new()) };
+}
+
+/// Bytes per uploaded chunk in the tests.
+pub const CHUNK: u32 = 8;
+
+thread_local! {
+	/// The validators (authority, account): by default authorities 1 to 4 with accounts 1 to 4.
+	pub static VALIDATORS: core::cell::RefCell<Vec<(UintAuthorityId, AccountId)>> = const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// The validators the tests set.
+pub struct MockValidators;
+impl pallet_models::ValidatorSet<UintAuthorityId, AccountId> for MockValidators {
+	fn validators() -> Vec<(UintAuthorityId, AccountId)> {
+		VALIDATORS.with(|v| v.borrow().clone())
+	}
 }
 
 /// The slash of a missed deadline in the mock registry.
@@ -190,6 +209,9 @@ impl pallet_models::Config for Test {
 	type DefaultFineTuneParams = DefaultFineTune;
 	type MaxDuePerBlock = ConstU32<2>;
 	type MaxCheckpoints = ConstU32<8>;
+	type Validators = MockValidators;
+	type ChunkSize = ConstU32<CHUNK>;
+	type MaxFileChunks = ConstU32<4>;
 	type RegistrarOrigin = frame_system::EnsureRoot<AccountId>;
 	type AuthorityId = UintAuthorityId;
 	type IsAuthority = Authorities;
@@ -248,6 +270,7 @@ pub fn new_test_ext() -> TestState {
 	FAULTS.with(|t| t.borrow_mut().clear());
 	OUTCOMES.with(|t| t.borrow_mut().clear());
 	DATA.with(|t| t.borrow_mut().clear());
+	VALIDATORS.with(|v| *v.borrow_mut() = (1..5).map(|i| (UintAuthorityId(i), i)).collect());
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
 	let balances = (1..10).chain(20..30).map(|a| (a, 1_000_000)).collect();
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }

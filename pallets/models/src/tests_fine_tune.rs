@@ -449,11 +449,14 @@ mod training {
 			System::assert_last_event(
 				Event::<Test>::JobDelivered { job: id, agent, adapter: [0xad; 32] }.into(),
 			);
-			assert_eq!(state(id), JobState::Delivered { agent, at: deliver_by });
+			assert_eq!(
+				state(id),
+				JobState::Delivered { agent, at: deliver_by, draw_at: deliver_by + 2 }
+			);
 			assert_eq!(Commitments::<Test>::get(id), Some(c));
 			assert!(OUTCOMES.with(|o| o.borrow().contains(&(agent, Outcome::Completed))));
 			assert!(HasOpenJob::<Test>::contains(&agent), "held until verified");
-			run_to(deliver_by + 30);
+			run_to(deliver_by + 1);
 			assert!(faults().is_empty());
 			assert_eq!(held(ALICE), FEE);
 		});
@@ -721,3 +724,6 @@ mod maths {
 		}
 	}
 }
+
+#[path = "tests_verify.rs"]
+mod verification;

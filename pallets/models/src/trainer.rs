@@ -7,7 +7,8 @@
 //! - **Training**: it starts the fine-tune in the AI service (the pinned versions' accepted
 //!   contributions in acceptance order, read by the service from the offchain database and
 //!   checked against their content hashes), polls it on later blocks, and when it is done signs
-//!   and sends `deliver_job` with the commitment built from the result.
+//!   and sends `deliver_job` with the commitment built from the result;
+//! - **Verifying**: it uploads the files the round needs (`verifier.rs`).
 //!
 //! What it has done for a job is kept in the node's persistent offchain storage under
 //! `openledger/models/trainer/<job><attempt>`, so a restart resumes (a training lost with the
@@ -67,6 +68,9 @@ impl<T: Config> Pallet<T> {
 					JobState::Training { agent: a, .. } if *a == agent => {
 						Self::offchain_run(id, &job, &key, now)
 					}
+					JobState::Verifying { agent: a, .. } if *a == agent => {
+						Self::offchain_upload(id, &job, &key, now)
+					}
 					_ => {}
 				}
 			}
@@ -86,7 +90,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The spec of `job` for this node's AI service, or why there is none.
-	fn fine_tune_spec(job: &JobOf<T>) -> Result<FineTuneSpec, &'static str> {
+	pub(crate) fn fine_tune_spec(job: &JobOf<T>) -> Result<FineTuneSpec, &'static str> {
 		if job.parent.is_some() {
 			return Err("continuing an adapter's training is not supported by this node yet");
 		}
@@ -118,7 +122,7 @@ impl<T: Config> Pallet<T> {
 			.ok()
 	}
 
-	fn submit(call: Call<T>, what: &str, id: JobId) -> bool {
+	pub(crate) fn submit(call: Call<T>, what: &str, id: JobId) -> bool {
 		let xt = <T as CreateBare<Call<T>>>::create_bare(call.into());
 		let sent = SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_ok();
 		if sent {

@@ -52,8 +52,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Invariants of fine-tunes: the fees held from each requester are exactly the fees of its
 	/// open jobs; each agent's load is its open jobs; every job due at a block is in that
-	/// block's bucket and every bucket entry is due there; delivered jobs, and only they, have
-	/// a commitment; ids are below `NextJobId`.
+	/// block's bucket and every bucket entry is due there; delivered, verifying and completed
+	/// jobs, and only they, have a commitment; a verification round exists exactly for jobs in
+	/// verification; completed jobs' models are registered; uploads belong to jobs in
+	/// verification or completed; ids are below `NextJobId`.
 	fn try_state_jobs() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
 		use frame::token::fungible::InspectHold;
@@ -81,8 +83,33 @@ impl<T: Config> Pallet<T> {
 			}
 			ensure!(
 				Commitments::<T>::contains_key(id)
-					== matches!(job.state, JobState::Delivered { .. }),
+					== matches!(
+						job.state,
+						JobState::Delivered { .. }
+							| JobState::Verifying { .. }
+							| JobState::Completed { .. }
+					),
 				"a commitment without a delivered job, or the reverse"
+			);
+			ensure!(
+				Verifications::<T>::get(id).map(|v| v.round)
+					== match job.state {
+						JobState::Verifying { round, .. } => Some(round),
+						_ => None,
+					},
+				"a verification round without a job in it, or the reverse"
+			);
+			if let JobState::Completed { adapter } = job.state {
+				ensure!(
+					Adapters::<T>::get(adapter).is_some_and(|a| a.base == job.base),
+					"a completed job's model is not registered"
+				);
+			}
+			let files = JobFiles::<T>::iter_prefix(id).count();
+			ensure!(
+				files == 0
+					|| matches!(job.state, JobState::Verifying { .. } | JobState::Completed { .. }),
+				"uploaded files of a job not in verification or completed"
 			);
 		}
 		let listed: usize = Due::<T>::iter().map(|(_, b)| b.len()).sum();

@@ -6,7 +6,7 @@ use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 
 pub use openledger_ai_primitives::{AdapterHash, WeightsHash};
-pub use openledger_primitives::{DatanetId, HyperParams, ModelId, Version};
+pub use openledger_primitives::{ContentHash, DatanetId, HyperParams, ModelId, Version};
 
 /// The file format of a base model's weights.
 #[derive(
@@ -304,6 +304,122 @@ pub struct FineTuneParams<Balance, BlockNumber> {
 	/// Steps between two committed checkpoints (K); the trainer commits one every K steps and
 	/// one after the last step.
 	pub checkpoint_every: u32,
+	/// Verifiers drawn for a delivered job (V, 1 to [`MAX_VERIFIERS`]); a dispute draws
+	/// 2V + 1.
+	pub verifiers: u8,
+	/// Blocks a verification round lasts: the trainer uploads the picked checkpoints and the
+	/// adapters, the verifiers replay and answer.
+	pub verify_period: BlockNumber,
+	/// Largest replay distance that passes, in parts per billion (the engine's relative L2
+	/// distance × 10⁹; `docs/model-factory.md` has the measured distances).
+	pub tolerance_ppb: u32,
+}
+
+/// Most verifiers governance may have drawn per job.
+pub const MAX_VERIFIERS: u8 = 16;
+
+/// Most seats in one verification round: a dispute's 2V + 1.
+pub const MAX_SEATS: u32 = 2 * MAX_VERIFIERS as u32 + 1;
+
+/// One verifier's place in a verification round.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Seat<AuthorityId, AccountId> {
+	/// The validator's authority key (it signs the verdict).
+	pub authority: AuthorityId,
+	/// The validator's account.
+	pub account: AccountId,
+	/// The segment it replays: from checkpoint `segment - 1` (the initial state for 0) to
+	/// checkpoint `segment`.
+	pub segment: u32,
+	/// What it found, once it answered.
+	pub verdict: Option<openledger_ai_primitives::ReplayVerdict>,
+}
+
+/// A delivered job's verification round.
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Verification<Seats, BlockNumber> {
+	/// 0 for the first round, 1 for the dispute.
+	pub round: u8,
+	/// The verifiers and their segments.
+	pub seats: Seats,
+	/// The last block to upload and answer in.
+	pub verify_by: BlockNumber,
+	/// Whether the trainer's own operator verifies (only when it is the only validator, as
+	/// on a `--dev` chain).
+	pub self_verified: bool,
+}
+
+/// A file a trainer is uploading for verification (a checkpoint or an adapter).
+#[derive(
+	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct FileUpload<Chunks> {
+	/// The content hash the trainer declared; checked when the last chunk arrives.
+	pub content: ContentHash,
+	/// Its size in bytes.
+	pub size: u32,
+	/// The hashes of the chunks received, in order.
+	pub chunks: Chunks,
+	/// Whether every chunk arrived and the content hash matched.
+	pub done: bool,
+}
+
+/// What an uploaded chunk is part of (the upload call's header; the agent key signs it with
+/// the chunk's hash).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct UploadChunk {
+	/// The job.
+	pub job: JobId,
+	/// The trainer's attempt.
+	pub attempt: u8,
+	/// The file's committed SHA-256.
+	pub file: [u8; 32],
+	/// The file's content hash (the same on every chunk; checked with the last one).
+	pub content: ContentHash,
+	/// The file's size in bytes (the same on every chunk).
+	pub size: u32,
+	/// The chunk's index, from 0.
+	pub index: u32,
+}
+
+/// A validator's record as a verifier.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct VerifierRecord {
+	/// Seats it was drawn for.
+	pub assigned: u32,
+	/// Seats it answered in time.
+	pub answered: u32,
+	/// Seats it left unanswered.
+	pub missed: u32,
+	/// Answers the round's outcome went against.
+	pub overruled: u32,
 }
 
 /// Most trainers one job may be assigned to.
@@ -350,6 +466,10 @@ pub enum JobFailure {
 	/// Every assigned trainer missed its deadline, [`FineTuneParams::max_attempts`] of them
 	/// or as many as the deadline allowed.
 	TrainersMissed,
+	/// The last trainer's work failed verification and no time was left for another.
+	TrainerFaulty,
+	/// No verifier answered the dispute; no one was found wrong.
+	VerificationStalled,
 }
 
 /// Where a job stands.
@@ -376,12 +496,30 @@ pub enum JobState<AccountId, BlockNumber> {
 		/// Last block to deliver in.
 		deliver_by: BlockNumber,
 	},
-	/// `agent` committed the training at block `at`; verification follows.
+	/// `agent` committed the training at block `at`; the verifiers are drawn at `draw_at`.
 	Delivered {
 		/// The trainer agent.
 		agent: AccountId,
 		/// Block of the commitment.
 		at: BlockNumber,
+		/// The verifiers' draw block.
+		draw_at: BlockNumber,
+	},
+	/// Verifiers replay segments of `agent`'s training (round 0, or the dispute, round 1)
+	/// until `verify_by`; see [`Verification`].
+	Verifying {
+		/// The trainer agent.
+		agent: AccountId,
+		/// The round.
+		round: u8,
+		/// Last block to upload and answer in.
+		verify_by: BlockNumber,
+	},
+	/// The training passed verification: `adapter` is registered (the fee is held until
+	/// the payment on acceptance is settled).
+	Completed {
+		/// The new model's id.
+		adapter: AdapterHash,
 	},
 	/// The requester cancelled before training started; the fee was refunded.
 	Cancelled,
@@ -395,7 +533,8 @@ impl<AccountId, BlockNumber> JobState<AccountId, BlockNumber> {
 		match self {
 			JobState::Assigned { agent, .. }
 			| JobState::Training { agent, .. }
-			| JobState::Delivered { agent, .. } => Some(agent),
+			| JobState::Delivered { agent, .. }
+			| JobState::Verifying { agent, .. } => Some(agent),
 			_ => None,
 		}
 	}
@@ -407,14 +546,16 @@ impl<AccountId, BlockNumber> JobState<AccountId, BlockNumber> {
 		BlockNumber: Copy + Saturating + One,
 	{
 		match self {
-			JobState::Queued { draw_at } => Some(*draw_at),
+			JobState::Queued { draw_at } | JobState::Delivered { draw_at, .. } => Some(*draw_at),
 			JobState::Assigned { accept_by: by, .. }
-			| JobState::Training { deliver_by: by, .. } => Some(by.saturating_add(One::one())),
+			| JobState::Training { deliver_by: by, .. }
+			| JobState::Verifying { verify_by: by, .. } => Some(by.saturating_add(One::one())),
 			_ => None,
 		}
 	}
 
-	/// Whether the fee is still held (not cancelled or failed).
+	/// Whether the fee is still held (not cancelled or failed; a completed job's fee is held
+	/// until its payment).
 	pub fn is_open(&self) -> bool {
 		!matches!(self, JobState::Cancelled | JobState::Failed(_))
 	}

@@ -57,6 +57,14 @@ pub trait WeightInfo {
 	fn set_fine_tune_parameters() -> Weight;
 	/// Weight of `process_job`.
 	fn process_job(p: u32, ) -> Weight;
+	/// Weight of `upload_job_file`.
+	fn upload_job_file(b: u32, ) -> Weight;
+	/// Weight of `submit_verdict` (settling the round included).
+	fn submit_verdict() -> Weight;
+	/// Weight of settling or drawing a verification round of `s` seats.
+	fn settle_job(s: u32, ) -> Weight;
+	/// Weight of `set_model_price`.
+	fn set_model_price() -> Weight;
 }
 
 /// Weights measured for the runtime, with its database weights (`T::DbWeight`).
@@ -246,6 +254,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 			.saturating_add(Weight::from_parts(0, 3249).saturating_mul(p.into()))
 	}
+	// Not benchmarked yet: estimates above `deliver_job`, `process_job` and the datanets'
+	// `upload_chunk` (per byte), with the largest commitment and round in the proof.
+	fn upload_job_file(b: u32, ) -> Weight {
+		Weight::from_parts(150_000_000, 30_000)
+			.saturating_add(Weight::from_parts(8_000, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn submit_verdict() -> Weight {
+		Weight::from_parts(150_000_000, 30_000)
+			.saturating_add(Self::settle_job(crate::MAX_SEATS))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	fn settle_job(s: u32, ) -> Weight {
+		Weight::from_parts(300_000_000, 40_000)
+			.saturating_add(Weight::from_parts(20_000_000, 3_000).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_add((3_u64).saturating_mul(s.into()))))
+			.saturating_add(T::DbWeight::get().writes((12_u64).saturating_add((3_u64).saturating_mul(s.into()))))
+	}
+	fn set_model_price() -> Weight {
+		Weight::from_parts(25_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same measurements with ParityDB weights, for tests and mocks.
@@ -303,5 +336,30 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 			.saturating_add(Weight::from_parts(0, 3249).saturating_mul(p.into()))
+	}
+	// Not benchmarked yet: estimates above `deliver_job`, `process_job` and the datanets'
+	// `upload_chunk` (per byte), with the largest commitment and round in the proof.
+	fn upload_job_file(b: u32, ) -> Weight {
+		Weight::from_parts(150_000_000, 30_000)
+			.saturating_add(Weight::from_parts(8_000, 0).saturating_mul(b.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn submit_verdict() -> Weight {
+		Weight::from_parts(150_000_000, 30_000)
+			.saturating_add(Self::settle_job(crate::MAX_SEATS))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn settle_job(s: u32, ) -> Weight {
+		Weight::from_parts(300_000_000, 40_000)
+			.saturating_add(Weight::from_parts(20_000_000, 3_000).saturating_mul(s.into()))
+			.saturating_add(ParityDbWeight::get().reads((12_u64).saturating_add((3_u64).saturating_mul(s.into()))))
+			.saturating_add(ParityDbWeight::get().writes((12_u64).saturating_add((3_u64).saturating_mul(s.into()))))
+	}
+	fn set_model_price() -> Weight {
+		Weight::from_parts(25_000_000, 3_000)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -46,6 +46,12 @@ pub trait AiBackend: Send + Sync {
 	fn start_job(&self, spec: JobSpec) -> Result<Ticket, AiError>;
 	/// Where the job stands; a finished job's ticket is forgotten once read.
 	fn poll(&self, ticket: Ticket) -> Result<JobStatus, AiError>;
+	/// Chunk `index` (of `chunk_size` bytes) of the checkpoint or adapter whose SHA-256 is
+	/// `id`, with the file's size and content hash; [`AiError::Unavailable`] when this node
+	/// does not keep that file, [`AiError::Invalid`] for a chunk past its end.
+	fn file_chunk(&self, _id: [u8; 32], _index: u32, _chunk_size: u32) -> Result<FileChunk, AiError> {
+		Err(AiError::Unavailable)
+	}
 }
 
 /// A backend with nothing behind it: every call is [`AiError::Unavailable`].
@@ -124,6 +130,20 @@ pub trait Ai {
 	fn poll(&mut self, ticket: u64) -> AllocateAndReturnByCodec<Result<JobStatus, AiError>> {
 		match self.extension::<AiExt>() {
 			Some(AiExt(backend)) => backend.poll(Ticket(ticket)),
+			None => Err(AiError::Unavailable),
+		}
+	}
+
+	/// A chunk of a checkpoint or adapter this node's AI service keeps (see
+	/// [`AiBackend::file_chunk`]), for uploading it.
+	fn file_chunk(
+		&mut self,
+		id: PassFatPointerAndDecode<[u8; 32]>,
+		index: u32,
+		chunk_size: u32,
+	) -> AllocateAndReturnByCodec<Result<FileChunk, AiError>> {
+		match self.extension::<AiExt>() {
+			Some(AiExt(backend)) => backend.file_chunk(id, index, chunk_size),
 			None => Err(AiError::Unavailable),
 		}
 	}

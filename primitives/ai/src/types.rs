@@ -18,13 +18,46 @@ pub type AdapterHash = [u8; 32];
 pub const ADAPTER_OFFCHAIN_PREFIX: &[u8] = b"openledger/ai/adapter/";
 
 /// The offchain-database key (in the persistent storage that offchain indexing writes) under
-/// which a node keeps the canonical safetensors bytes of adapter `hash`. The runtime indexes an
-/// uploaded adapter there; the node's AI service copies it into its adapter store after checking
-/// that the bytes hash to `hash`.
+/// which the runtime indexes where adapter `hash`'s uploaded file is: an [`AdapterFile`]
+/// (SCALE), whose chunks are in the datanets' layout (`openledger_primitives::chunk_key`). The
+/// node's AI service reads the file from there and copies it into its adapter store after
+/// checking that the bytes hash to `hash`.
 pub fn adapter_offchain_key(hash: &AdapterHash) -> Vec<u8> {
 	let mut key = ADAPTER_OFFCHAIN_PREFIX.to_vec();
 	key.extend_from_slice(hash);
 	key
+}
+
+/// Where an uploaded adapter's bytes are: the file's content hash and size.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct AdapterFile {
+	/// Content hash (`openledger_primitives::content_hash`) of the file.
+	pub content: openledger_primitives::ContentHash,
+	/// Its size in bytes.
+	pub size: u32,
+}
+
+/// One chunk of a file the AI service keeps (a checkpoint or an adapter), for the offchain
+/// worker that uploads it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct FileChunk {
+	/// The whole file's size in bytes.
+	pub size: u32,
+	/// The whole file's content hash at the asked chunk size.
+	pub content: openledger_primitives::ContentHash,
+	/// The asked chunk's bytes.
+	pub data: Vec<u8>,
 }
 
 /// Why a host function did not do what was asked.
@@ -190,10 +223,34 @@ pub struct ReplaySpec {
 	/// The steps the chain's checkpoint rule puts `start` (0 for the initial state) and `end`
 	/// at; checkpoints labelled otherwise are not this job's.
 	pub steps: (u32, u32),
+	/// Also check that the uploaded final adapter is exactly the adapter of the last
+	/// checkpoint (every verifier does, so a trainer cannot train honestly and deliver other
+	/// weights).
+	pub adapter: Option<AdapterCheck>,
+}
+
+/// The final adapter against the last checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct AdapterCheck {
+	/// The job's last checkpoint.
+	pub last: CheckpointRef,
+	/// The final adapter (`id` is its SHA-256, the model id).
+	pub adapter: CheckpointRef,
 }
 
 /// A replay's finding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub enum ReplayVerdict {
 	/// The segment was replayed: the distance between the replayed and the claimed end state,
 	/// in parts per billion (the engine's relative L2 distance × 10⁹, saturating). The chain
@@ -209,11 +266,18 @@ pub enum ReplayVerdict {
 	/// The files are not checkpoints of this job, or the claimed one sits at another place in
 	/// the data order than its step implies.
 	NotThisJob,
+	/// The final adapter is not the adapter of the last checkpoint (or not its committed
+	/// bytes).
+	WrongAdapter,
 }
 
 /// Work an offchain worker can hand to the AI service. Later kinds (fine-tune, replay
 /// verification, attribution, generation checks) are added as new variants at the end, so the
 /// encoding of these stays the same.
+#[allow(
+	clippy::large_enum_variant,
+	reason = "built once per job and moved into the service's queue; boxing would only add an allocation"
+)]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum JobSpec {
 	/// Generate text.

@@ -67,7 +67,8 @@ parameter_types! {
 	/// of data per epoch; the trainer drawn 2 blocks after the request, 10 minutes to accept,
 	/// an hour plus an hour per MiB·epoch to deliver; three trainers at most; one open job per
 	/// agent; deadlines up to 7 days ahead (the agents' unbonding period, so a trainer cannot
-	/// leave with a job's fault unpaid); a checkpoint every 16 steps.
+	/// leave with a job's fault unpaid); a checkpoint every 16 steps; three verifiers with an
+	/// hour to replay, passing within a relative distance of 10⁻³ (`docs/model-factory.md`).
 	pub FineTuneDefaults: pallet_models::FineTuneParamsOf<Runtime> = pallet_models::FineTuneParams {
 		base_fee: 10 * OPEN,
 		price_per_kib_epoch: OPEN / 100,
@@ -79,7 +80,30 @@ parameter_types! {
 		max_jobs_per_agent: 1,
 		max_deadline: AGENT_UNBONDING_PERIOD,
 		checkpoint_every: 16,
+		verifiers: 3,
+		verify_period: crate::time::HOURS,
+		tolerance_ppb: 1_000_000,
 	};
+}
+
+/// The validators verifiers are drawn from: the current Aura authorities, with the accounts
+/// their session keys belong to (a key without an owner, as in a chain spec that set Aura
+/// keys without sessions, is left out).
+pub struct AuraValidators;
+impl pallet_models::ValidatorSet<AuraId, AccountId> for AuraValidators {
+	fn validators() -> alloc::vec::Vec<(AuraId, AccountId)> {
+		use polkadot_sdk::sp_core::crypto::ByteArray;
+		pallet_aura::Authorities::<Runtime>::get()
+			.into_iter()
+			.filter_map(|key| {
+				let owner = polkadot_sdk::pallet_session::Pallet::<Runtime>::key_owner(
+					polkadot_sdk::sp_core::crypto::key_types::AURA,
+					key.as_slice(),
+				)?;
+				Some((key, owner))
+			})
+			.collect()
+	}
 }
 
 impl pallet_models::Config for Runtime {
@@ -98,6 +122,11 @@ impl pallet_models::Config for Runtime {
 	/// (`docs/benchmarking.md`).
 	type MaxDuePerBlock = ConstU32<8>;
 	type MaxCheckpoints = ConstU32<256>;
+	/// Verifiers are the validators.
+	type Validators = AuraValidators;
+	/// The datanets' chunks: 1 MiB, 64 per file.
+	type ChunkSize = ConstU32<{ 1024 * 1024 }>;
+	type MaxFileChunks = ConstU32<64>;
 	/// Root or the model-registrar track.
 	type RegistrarOrigin = super::governance::ModelRegistrarOrigin;
 	/// Validators sign serving announcements with their Aura session key.

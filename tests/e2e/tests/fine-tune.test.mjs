@@ -4,7 +4,8 @@
 // will) accepts and delivers its commitment through unsigned transactions the pool checks; a
 // trainer that never accepts is struck and slashed, and the requester refunded to the planck;
 // and a trainer whose key is in the node's keystore has the node's offchain worker accept the
-// job, fine-tune the real base model on the datanet's contributions and deliver the result.
+// job, fine-tune the real base model on the datanet's contributions and deliver the result,
+// upload its checkpoint and adapters, replay it as the validator, and see the model registered.
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -162,7 +163,8 @@ describe('ModelFactory fine-tune jobs', () => {
     const delivered = await unsigned(api.tx.models.deliverJob(id, 1, commitment, u8aToHex(agentKey.sign(dmsg))));
     const e = delivered.find(({ event }) => api.events.models.JobDelivered.is(event));
     assert.equal(e.event.data.adapter.toHex(), '0x' + 'ad'.repeat(32));
-    assert.ok((await job(id)).state.isDelivered);
+    const st = (await job(id)).state;
+    assert.ok(st.isDelivered || st.isVerifying, st.type);
     assert.equal((await api.call.fineTuneApi.commitment(id)).unwrap().steps.toNumber(), 6);
     const metrics = (await api.call.agentsApi.agent(charlie.address)).unwrap().metrics;
     assert.deepEqual([metrics.jobsAssigned.toNumber(), metrics.jobsCompleted.toNumber()], [1, 1]);
@@ -198,7 +200,7 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.equal(freeBefore - freeAfter, fee, 'only the transaction fee was spent');
   });
 
-  it("a trainer node accepts, fine-tunes the real model on the datanet's data and delivers", async () => {
+  it("a trainer node fine-tunes the real model on the datanet's data, the validator replays it, the model is registered", async () => {
     // Only Alice's agent may be drawn: Eve leaves, Charlie holds his delivered job.
     const eve = keyring.addFromUri('//Eve');
     await tx(api.tx.agents.deregister(), eve);
@@ -215,7 +217,9 @@ describe('ModelFactory fine-tune jobs', () => {
     );
 
     // Ferdie requests it with the requester's tool (PARAMS spelled as its options) and follows
-    // the job until the delivery.
+    // the job until its model is registered: trained, delivered, its checkpoints and adapters
+    // uploaded by the node, replayed by the validator (on --dev the only one, so it verifies
+    // its own operator's work), registered.
     const quote = (await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, version]], PARAMS)).asOk.toBigInt();
     const hyper = ['--rank', '4', '--alpha', '8', '--targets', 'q_proj,v_proj', '--lr', '0.002', '--epochs', '2', '--batch', '2', '--max-len', '64', '--eval-percent', '20', '--seed', '7'];
     const data = ['--data', `${datanet}@${version}`];
@@ -229,12 +233,23 @@ describe('ModelFactory fine-tune jobs', () => {
     const followed = await tool(['request', '--suri', '//Ferdie', ...data, ...hyper, '--deadline-blocks', '1500', '--follow']);
     assert.equal(followed.code, 0, followed.err);
     const id = followed.out.job;
-    console.log(`fine-tune job ${id}: request to delivery in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    console.log(`fine-tune job ${id}: request to registered model in ${((Date.now() - began) / 1000).toFixed(1)} s`);
     const lines = followed.err.split('\n').filter((l) => l.startsWith('{'));
     for (const line of [...lines, JSON.stringify(followed.out)]) console.log(line);
-    const states = lines.map((l) => JSON.parse(l)).filter((l) => l.state).map((l) => l.state);
-    assert.deepEqual(states, ['queued', 'assigned', 'training', 'delivered'], 'each change, once');
-    assert.equal((await job(id)).state.asDelivered.agent.toString(), alice.address);
+    const changes = lines.map((l) => JSON.parse(l)).filter((l) => l.state);
+    const states = changes.map((l) => l.state).filter((x, i, all) => x !== all[i - 1]);
+    assert.deepEqual(states, ['queued', 'assigned', 'training', 'delivered', 'verifying', 'completed'], 'each state, in order');
+    const round = changes.filter((l) => l.state === 'verifying');
+    assert.deepEqual([round[0].verifiers, round[0].answered], [1, 0]);
+    assert.ok(round[0].selfVerified, 'on --dev the only validator verifies its own node');
+    // its one answer settled the round at once; the validator's record counts it (its other
+    // seat is Charlie's job, whose files never come: still open, not yet a miss)
+    const [aura] = await api.query.aura.authorities();
+    const record = await api.query.models.verifierStats(aura);
+    assert.deepEqual([record.assigned.toNumber(), record.answered.toNumber(), record.missed.toNumber()], [2, 1, 0]);
+    assert.equal(followed.out.status, 'active');
+    assert.equal(followed.out.owner, keyring.addFromUri('//Ferdie').address, 'the requester owns the model');
+    assert.deepEqual(followed.out.lineage, [{ datanet, version }]);
 
     // 3 facts: one held out (20 %, at least one), two trained in one batch of 2, 2 epochs:
     // 2 steps, one checkpoint (K = 16), one adapter per epoch, the last the final one.
@@ -253,7 +268,21 @@ describe('ModelFactory fine-tune jobs', () => {
     // The adapter the chain records is the one the node's AI service trained and stored.
     const log = fs.readFileSync(path.join(dev.chain.logDir, 'node.log'), 'utf8');
     assert.match(log, new RegExp(`fine-tune done: adapter ${c.adapter.toHex().slice(2)}, 2 steps`));
+    // The validator replayed the one segment, steps 0..2, bit for bit, and checked the adapter.
+    assert.match(log, /replay of steps 0\.\.2 done: distance 0\.000e0/);
+    assert.match(log, new RegExp(`fine-tune job ${id}: replay of seat 0 done: Measured \\{ steps: 2, distance_ppb: 0 \\}`));
     const metrics = (await api.call.agentsApi.agent(alice.address)).unwrap().metrics;
-    assert.deepEqual([metrics.jobsAssigned.toNumber(), metrics.jobsCompleted.toNumber()], [1, 1]);
+    assert.deepEqual(
+      [metrics.jobsAssigned.toNumber(), metrics.jobsCompleted.toNumber(), metrics.verificationsPassed.toNumber()],
+      [1, 1, 1],
+    );
+    // The model's files: the final adapter is where every node finds it; the checkpoints are
+    // pruned, the per-epoch adapters kept (the training tier of attribution reads them).
+    // (`size` of a polkadot.js struct is its field count: read the field through toJSON)
+    const file = (await api.query.models.adapterFiles(c.adapter)).unwrap().toJSON();
+    assert.ok(file.size > 100_000, JSON.stringify(file));
+    assert.match(log, new RegExp(`fine-tune job ${id}: file chunk sent`), 'the node uploaded the files itself');
+    const kept = (await api.query.models.jobFiles.keys(id)).map((k) => k.args[1].toHex()).sort();
+    assert.deepEqual(kept, c.epochAdapters.map((a) => a.toHex()).sort());
   });
 });

@@ -20,7 +20,8 @@ impl AdapterStore {
 		Ok(Self { dir: dir.to_path_buf() })
 	}
 
-	fn path(&self, id: &AdapterId) -> PathBuf {
+	/// Where adapter `id`'s file is (or would be).
+	pub fn path(&self, id: &AdapterId) -> PathBuf {
 		self.dir.join(format!("{id}.safetensors"))
 	}
 
