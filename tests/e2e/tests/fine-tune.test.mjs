@@ -11,9 +11,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { agentKeyProof, formatOpen, hex } from '@openledger/common';
+import { agentKeyProof, contentHash, formatOpen, hex } from '@openledger/common';
 import { OPEN, send as sendTx, startDevApi } from '../lib/substrate.mjs';
 import { waitFor } from '../lib/chain.mjs';
 
@@ -25,7 +26,7 @@ const PARAMS = {
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/model-factory/cli.mjs');
 
 describe('ModelFactory fine-tune jobs', () => {
-  let dev, api, keyring, alice, bob, charlie, dave, agentKey, datanet, version;
+  let dev, api, keyring, alice, bob, charlie, dave, agentKey, datanet, version, charlieJob;
   const tx = (call, who) => sendTx(api, call, who, { rejectOnError: true });
   const moduleError = (events) => {
     const failed = events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
@@ -161,6 +162,7 @@ describe('ModelFactory fine-tune jobs', () => {
     });
     const dmsg = u8aConcat(stringToU8a('openledger/job-deliver'), u64(id), u8(1), commitment.toU8a());
     const delivered = await unsigned(api.tx.models.deliverJob(id, 1, commitment, u8aToHex(agentKey.sign(dmsg))));
+    charlieJob = id;
     const e = delivered.find(({ event }) => api.events.models.JobDelivered.is(event));
     assert.equal(e.event.data.adapter.toHex(), '0x' + 'ad'.repeat(32));
     const st = (await job(id)).state;
@@ -284,5 +286,47 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.match(log, new RegExp(`fine-tune job ${id}: file chunk sent`), 'the node uploaded the files itself');
     const kept = (await api.query.models.jobFiles.keys(id)).map((k) => k.args[1].toHex()).sort();
     assert.deepEqual(kept, c.epochAdapters.map((a) => a.toHex()).sort());
+  });
+  it('catches a trainer whose uploads are not its committed files: slashed, the requester refunded', async () => {
+    // Charlie's job (delivered above with made-up hashes) is in verification, the dev chain's
+    // validator drawn for it. Charlie's "node" uploads files that are not the committed ones.
+    const id = charlieJob;
+    const st = (await job(id)).state;
+    assert.ok(st.isVerifying, st.type);
+    const c = (await api.call.fineTuneApi.commitment(id)).unwrap();
+    const round = (await api.query.models.verifications(id)).unwrap();
+    assert.equal(round.seats.length, 1);
+    const quote = (await job(id)).fee.toBigInt();
+    const bondBefore = (await api.call.agentsApi.agent(charlie.address)).unwrap().bond.toBigInt();
+    const needed = [c.checkpoints[0], ...c.epochAdapters].map((h) => h.toHex());
+    const chunk = api.consts.models.chunkSize.toNumber();
+    let refused;
+    for (const [i, file] of needed.entries()) {
+      const bytes = new Uint8Array(100).fill(i + 1);
+      const header = api.createType('PalletModelsUploadChunk', {
+        job: id, attempt: 1, file, content: contentHash(bytes, chunk), size: bytes.length, index: 0,
+      });
+      const msg = u8aConcat(stringToU8a('openledger/job-file'), header.toU8a(), blake2AsU8a(bytes, 256));
+      if (i === 0) {
+        // signed by another key: the pool refuses it
+        refused = unsigned(api.tx.models.uploadJobFile(header, u8aToHex(bytes), u8aToHex(dave.sign(msg))));
+        await assert.rejects(refused, /Invalid|BadProof|1010/);
+      }
+      const ev = await unsigned(api.tx.models.uploadJobFile(header, u8aToHex(bytes), u8aToHex(agentKey.sign(msg))));
+      assert.ok(ev.find(({ event }) => api.events.models.FileUploaded.is(event)), `file ${i} uploaded`);
+    }
+    // The validator's node replays: the bytes are not the committed checkpoint (WrongBytes), a
+    // dispute follows, which finds the same; Charlie is slashed the fraud share and, with one
+    // attempt allowed, the job fails and Dave gets the whole fee back.
+    await waitFor('the verdicts', async () => (await job(id)).state.isFailed, 120_000);
+    assert.equal((await job(id)).state.asFailed.type, 'TrainerFaulty');
+    const agent = (await api.call.agentsApi.agent(charlie.address)).unwrap();
+    assert.equal(agent.metrics.verificationsFailed.toNumber(), 1);
+    assert.equal(agent.bond.toBigInt(), bondBefore - bondBefore / 5n, '20 % of the bond slashed');
+    assert.equal(await heldFee(dave.address), 0n, `the fee of ${formatOpen(quote)} is refunded`);
+    const log = fs.readFileSync(path.join(dev.chain.logDir, 'node.log'), 'utf8');
+    assert.match(log, new RegExp(`fine-tune job ${id}: replay of seat 0 done: WrongBytes`));
+    assert.equal((await api.query.models.jobFiles.keys(id)).length, 0, 'the uploads are pruned');
+    assert.ok((await api.query.models.adapters(c.adapter)).isNone, 'no model is registered');
   });
 });
