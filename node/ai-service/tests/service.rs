@@ -192,7 +192,7 @@ fn adapters_come_from_the_offchain_database_hash_checked() {
 
 	// as the runtime indexes an upload: the file in chunks, and where it is under the key
 	let mut db = InMemOffchainStorage::default();
-	let mut index = |db: &mut InMemOffchainStorage, id: &[u8; 32], bytes: &[u8]| {
+	let index = |db: &mut InMemOffchainStorage, id: &[u8; 32], bytes: &[u8]| {
 		let (content, size) = put_file(db, bytes, 1 << 16);
 		let file = openledger_ai_primitives::AdapterFile { content, size };
 		db.set(STORAGE_PREFIX, &adapter_offchain_key(id), &codec::Encode::encode(&file));
@@ -227,9 +227,7 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 	use openledger_ai_service::registry::OffchainAdapters;
 	use openledger_ai_primitives::AdapterCheck;
 	use openledger_primitives::{fine_tune::targets, HyperParams, TrainingItem};
-	use polkadot_sdk::sp_core::offchain::{
-		storage::InMemOffchainStorage, OffchainStorage, STORAGE_PREFIX,
-	};
+	use polkadot_sdk::sp_core::offchain::storage::InMemOffchainStorage;
 
 	let put = put_file;
 

@@ -41,6 +41,7 @@ pub mod fine_tune;
 mod registry;
 mod verifier;
 pub mod verify;
+pub mod payment;
 mod serving;
 mod trainer;
 mod try_state;
@@ -184,6 +185,10 @@ pub mod pallet {
 		/// Most checkpoints one job commits (the interval widens for long jobs).
 		#[pallet::constant]
 		type MaxCheckpoints: Get<u32>;
+		/// The split of a fine-tune's compute fee (`pallet-tokenomics`' training fee split).
+		type TrainingSplit: Get<openledger_primitives::FeeSplit>;
+		/// The treasury's account.
+		type Treasury: Get<Self::AccountId>;
 		/// The validators verifiers are drawn from, with their accounts.
 		type Validators: ValidatorSet<Self::AuthorityId, Self::AccountId>;
 		/// Bytes per uploaded chunk (the last chunk of a file is shorter); the datanets' chunk
@@ -321,11 +326,18 @@ pub mod pallet {
 	pub type VerifierStats<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AuthorityId, VerifierRecord, ValueQuery>;
 
+	/// The contributors' part of each completed job's fee, held from its requester until
+	/// Proof of Attribution distributes it. Twox64Concat: sequential ids.
+	#[pallet::storage]
+	pub type ContributorPots<T: Config> = StorageMap<_, Twox64Concat, JobId, BalanceOf<T>>;
+
 	/// Why this pallet holds funds.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
 		/// A fine-tune's fee, from request until the job is paid, refunded or cancelled.
 		FineTuneFee,
+		/// The contributors' part of a completed job's fee, until attribution pays it out.
+		ContributorsPot,
 	}
 
 	#[pallet::genesis_config]
@@ -401,6 +413,12 @@ pub mod pallet {
 		/// The training passed verification: the model is registered under its adapter hash
 		/// with its lineage, owned by the requester.
 		ModelRegistered { job: JobId, adapter: AdapterHash, owner: T::AccountId, base: ModelId },
+		/// A completed job's fee was paid out (see `payment.rs`); `contributors` stays held for
+		/// attribution.
+		TrainingPaid {
+			job: JobId,
+			payout: payment::Payout<T::AccountId, BalanceOf<T>>,
+		},
 		/// The owner set its model's price.
 		ModelPriceSet { adapter: AdapterHash, price_per_1k_tokens: BalanceOf<T> },
 		/// Governance set the fine-tune terms.

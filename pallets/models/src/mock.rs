@@ -110,6 +110,10 @@ pub fn test_params() -> pallet_models::FineTuneParamsOf<Test> {
 
 parameter_types! {
 	pub DefaultFineTune: pallet_models::FineTuneParamsOf<Test> = test_params();
+	/// The runtime's default training split.
+	pub TrainingSplit: openledger_primitives::FeeSplit = openledger_primitives::FeeSplit::TRAINING;
+	/// The treasury: account 99 (funded, so it exists).
+	pub const TreasuryAccount: AccountId = 99;
 }
 
 /// The agent key of account `a`.
@@ -210,6 +214,8 @@ impl pallet_models::Config for Test {
 	type MaxDuePerBlock = ConstU32<2>;
 	type MaxCheckpoints = ConstU32<8>;
 	type Validators = MockValidators;
+	type TrainingSplit = TrainingSplit;
+	type Treasury = TreasuryAccount;
 	type ChunkSize = ConstU32<CHUNK>;
 	type MaxFileChunks = ConstU32<4>;
 	type RegistrarOrigin = frame_system::EnsureRoot<AccountId>;
@@ -272,7 +278,7 @@ pub fn new_test_ext() -> TestState {
 	DATA.with(|t| t.borrow_mut().clear());
 	VALIDATORS.with(|v| *v.borrow_mut() = (1..5).map(|i| (UintAuthorityId(i), i)).collect());
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
-	let balances = (1..10).chain(20..30).map(|a| (a, 1_000_000)).collect();
+	let balances = (1..10).chain(20..30).chain([99]).map(|a| (a, 1_000_000)).collect();
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut t)
 		.unwrap_or_default();

@@ -166,7 +166,7 @@ fn an_honest_round_registers_the_model_with_its_lineage() {
 		for seat in 0..3 {
 			assert_ok!(verdict(id, 0, seat, PASS));
 		}
-		System::assert_last_event(
+		System::assert_has_event(
 			Event::<Test>::ModelRegistered { job: id, adapter: [0xad; 32], owner: ALICE, base: 0 }
 				.into(),
 		);
@@ -186,7 +186,7 @@ fn an_honest_round_registers_the_model_with_its_lineage() {
 		assert!(!HasOpenJob::<Test>::contains(&agent));
 		assert!(OUTCOMES.with(|o| o.borrow().contains(&(agent, Outcome::VerificationPassed))));
 		assert!(faults().is_empty());
-		assert_eq!(held(ALICE), FEE, "held until the payment on acceptance");
+		assert_eq!(held(ALICE), 0, "paid out");
 		// the owner prices it
 		assert_noop!(
 			Models::set_model_price(RuntimeOrigin::signed(BOB), [0xad; 32], 5),
@@ -466,4 +466,108 @@ fn verification_terms_are_validated() {
 			);
 		}
 	});
+}
+
+fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+#[test]
+fn an_accepted_job_pays_every_planck_of_its_fee() {
+	run(|| {
+		let (id, agent, _) = drawn();
+		upload_needed(agent, id);
+		let s = seats(id);
+		let everyone: Vec<AccountId> = [1, 2, 3, 4, 9, 99, agent].into();
+		let before: Vec<Balance> = everyone.iter().map(|a| free(*a)).collect();
+		// two pass, one silent: the round still registers (2 of 3), and only the two are paid
+		assert_ok!(verdict(id, 0, 0, PASS));
+		assert_ok!(verdict(id, 0, 1, PASS));
+		let JobState::Verifying { verify_by, .. } = state(id) else { panic!("settled early") };
+		run_to(verify_by + 1);
+		assert_eq!(state(id), JobState::Completed { adapter: [0xad; 32] });
+		// FEE = 190: 50 to the datanet's owner (9); compute 140 by the training split:
+		// treasury 5 % = 7, base model owner 5 % = 7 (a base model: the treasury's), stakers
+		// 70 % = 98, contributors 20 % = 28. Stakers: a fifth (19) split by 2 passing
+		// verifiers, 9 each; the trainer 98 − 18 = 80.
+		let delta = |a: AccountId| {
+			free(a) - before[everyone.iter().position(|x| *x == a).expect("listed")]
+		};
+		let (v0, v1) = (s[0].account, s[1].account);
+		let got = |a: AccountId| {
+			let mut g = 0;
+			if a == v0 || a == v1 {
+				g += 9;
+			}
+			if a == 9 {
+				g += 50;
+			}
+			if a == 99 {
+				g += 14;
+			}
+			if a == agent {
+				g += 80;
+			}
+			// (the requester, account 1, may be a verifier: its part is released to it)
+			g
+		};
+		for a in &everyone {
+			assert_eq!(delta(*a), got(*a), "account {a}");
+		}
+		assert_eq!(ContributorPots::<Test>::get(id), Some(28));
+		assert_eq!(Balances::balance_on_hold(&HoldReason::ContributorsPot.into(), &ALICE), 28);
+		assert_eq!(held(ALICE), 0);
+		let paid = 50 + 9 + 9 + 80 + 14 + 28;
+		assert_eq!(paid, FEE, "every planck");
+		System::assert_has_event(
+			Event::<Test>::TrainingPaid {
+				job: id,
+				payout: payment::Payout {
+					data: 50,
+					trainer: (agent, 80),
+					verifiers: vec![(v0, 9), (v1, 9)],
+					model_owner: 0,
+					contributors: 28,
+					treasury: 14,
+				},
+			}
+			.into(),
+		);
+	});
+}
+
+mod payment_maths {
+	use super::*;
+	use openledger_primitives::FeeSplit;
+	use proptest::prelude::*;
+
+	proptest! {
+		/// The compute fee's parts always sum to it, whatever the split and the number of
+		/// passing verifiers; the verifiers together get at most a fifth of the stakers' part.
+		#[test]
+		fn the_shares_sum_to_the_compute_fee(
+			compute in 0u128..u128::MAX / 2,
+			t in 0u32..=1_000_000_000,
+			o in 0u32..=1_000_000_000,
+			st in 0u32..=1_000_000_000,
+			verifiers in 0u32..40,
+		) {
+			let (t, o) = (t.min(1_000_000_000), o.min(1_000_000_000 - t));
+			let st = st.min(1_000_000_000 - t - o);
+			let split = FeeSplit {
+				treasury: Perbill::from_parts(t),
+				model_owner: Perbill::from_parts(o),
+				stakers: Perbill::from_parts(st),
+				contributors: Perbill::from_parts(1_000_000_000 - t - o - st),
+			};
+			prop_assert!(split.is_whole());
+			let s = payment::shares(compute, &split, verifiers);
+			let total = s.trainer + s.per_verifier * u128::from(verifiers) + s.model_owner
+				+ s.contributors + s.treasury;
+			prop_assert_eq!(total, compute);
+			let stakers = split.stakers.mul_floor(compute);
+			prop_assert!(s.per_verifier * u128::from(verifiers) <= stakers / 5);
+			prop_assert_eq!(s.trainer + s.per_verifier * u128::from(verifiers), stakers);
+		}
+	}
 }

@@ -51,7 +51,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Invariants of fine-tunes: the fees held from each requester are exactly the fees of its
-	/// open jobs; each agent's load is its open jobs; every job due at a block is in that
+	/// open jobs, and its contributors' pot hold exactly the pots of its completed jobs (one
+	/// per completed job, never above the compute fee); each agent's load is its open jobs; every job due at a block is in that
 	/// block's bucket and every bucket entry is due there; delivered, verifying and completed
 	/// jobs, and only they, have a commitment; a verification round exists exactly for jobs in
 	/// verification; completed jobs' models are registered; uploads belong to jobs in
@@ -61,6 +62,7 @@ impl<T: Config> Pallet<T> {
 		use frame::token::fungible::InspectHold;
 		let next = NextJobId::<T>::get();
 		let mut held: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut pots: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut load: BTreeMap<T::AccountId, Vec<JobId>> = BTreeMap::new();
 		let mut due = 0usize;
 		for (id, job) in Jobs::<T>::iter() {
@@ -73,6 +75,16 @@ impl<T: Config> Pallet<T> {
 			let e = held.entry(job.requester.clone()).or_insert_with(Zero::zero);
 			if job.state.is_open() {
 				*e = e.saturating_add(job.fee);
+			}
+			let pot = pots.entry(job.requester.clone()).or_insert_with(Zero::zero);
+			let kept = ContributorPots::<T>::get(id);
+			ensure!(
+				kept.is_some() == matches!(job.state, JobState::Completed { .. }),
+				"a contributors' pot without a completed job, or the reverse"
+			);
+			if let Some(k) = kept {
+				ensure!(k <= job.fee.saturating_sub(job.data_fee), "a pot above the compute fee");
+				*pot = pot.saturating_add(k);
 			}
 			if let Some(agent) = job.state.agent() {
 				load.entry(agent.clone()).or_default().push(id);
@@ -118,6 +130,12 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::FineTuneFee.into(), &who) == amount,
 				"fine-tune fees held differ from the open jobs' fees"
+			);
+		}
+		for (who, amount) in pots {
+			ensure!(
+				T::Currency::balance_on_hold(&HoldReason::ContributorsPot.into(), &who) == amount,
+				"contributors' pots held differ from the completed jobs' pots"
 			);
 		}
 		ensure!(

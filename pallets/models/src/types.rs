@@ -515,8 +515,7 @@ pub enum JobState<AccountId, BlockNumber> {
 		/// Last block to upload and answer in.
 		verify_by: BlockNumber,
 	},
-	/// The training passed verification: `adapter` is registered (the fee is held until
-	/// the payment on acceptance is settled).
+	/// The training passed verification: `adapter` is registered and the fee paid out.
 	Completed {
 		/// The new model's id.
 		adapter: AdapterHash,
@@ -554,10 +553,9 @@ impl<AccountId, BlockNumber> JobState<AccountId, BlockNumber> {
 		}
 	}
 
-	/// Whether the fee is still held (not cancelled or failed; a completed job's fee is held
-	/// until its payment).
+	/// Whether the fee is still held (not cancelled, failed or completed and paid).
 	pub fn is_open(&self) -> bool {
-		!matches!(self, JobState::Cancelled | JobState::Failed(_))
+		!matches!(self, JobState::Cancelled | JobState::Failed(_) | JobState::Completed { .. })
 	}
 }
 

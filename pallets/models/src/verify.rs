@@ -396,7 +396,16 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		match end {
-			RoundEnd::Accept => Self::register_model(id, job, &c),
+			RoundEnd::Accept => {
+				let passing: Vec<T::AccountId> = v
+					.seats
+					.iter()
+					.zip(&outcomes)
+					.filter(|(_, o)| **o == SeatOutcome::Pass)
+					.map(|(s, _)| s.account.clone())
+					.collect();
+				Self::register_model(id, job, &c, &passing)
+			}
 			RoundEnd::Guilty => Self::convict(id, job, now),
 			RoundEnd::Stalled => Self::end_job(id, job, JobFailure::VerificationStalled),
 			RoundEnd::Dispute => {
@@ -415,8 +424,14 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Registers the verified model and completes the job; the checkpoints are pruned.
-	fn register_model(id: JobId, job: &mut JobOf<T>, c: &CommitmentOf<T>) {
+	/// Registers the verified model, pays the fee out and completes the job; the checkpoints
+	/// are pruned.
+	fn register_model(
+		id: JobId,
+		job: &mut JobOf<T>,
+		c: &CommitmentOf<T>,
+		passing: &[T::AccountId],
+	) {
 		let Some(agent) = job.state.agent().cloned() else { return };
 		let adapter = c.adapter;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -452,6 +467,7 @@ impl<T: Config> Pallet<T> {
 		Verifications::<T>::remove(id);
 		Self::leave(id, job);
 		T::Agents::record(&agent, Outcome::VerificationPassed);
+		let payout = Self::pay(id, job, &agent, passing);
 		job.state = JobState::Completed { adapter };
 		Self::deposit_event(Event::ModelRegistered {
 			job: id,
@@ -459,6 +475,7 @@ impl<T: Config> Pallet<T> {
 			owner: job.requester.clone(),
 			base: job.base,
 		});
+		Self::deposit_event(Event::TrainingPaid { job: id, payout });
 	}
 
 	/// Removes a job's uploads: the checkpoints, and the adapters too when `all`.

@@ -4,10 +4,14 @@
 //!
 //! ## Overview
 //!
-//! - **Fee split** ([`FeeSplit`]): how a training or inference payment is divided between the
+//! - **Fee split** ([`FeeSplit`]): how an inference payment is divided between the
 //!   protocol treasury, the model owner, the stakers and the data contributors. Four `Perbill`s
 //!   that always sum to exactly 100 %: a change that does not is refused with
 //!   [`Error::SplitNotWhole`], so no payment can create or lose a planck.
+//! - **Training fee split** ([`TrainingFeeSplit`]): the same four shares for the compute part
+//!   of a ModelFactory fine-tune's fee, where the "stakers" are the trainer agent and its
+//!   verifiers (who did the work) and the "model owner" is the owner of the model trained
+//!   from; its own parameter because training pays for compute that inference does not.
 //! - **Reward release** ([`RewardRelease`]): the share of the community reward pool released to
 //!   stakers and contributors per day.
 //! - **Fixed supply**: [`Config::MaxSupply`] is the 1,000,000,000 OPEN minted at genesis.
@@ -84,6 +88,8 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// Governance changed the fee split.
 		FeeSplitSet { split: Split },
+		/// Governance changed the training fee split.
+		TrainingFeeSplitSet { split: Split },
 		/// Governance changed the daily release rate of the community reward pool.
 		RewardReleaseSet { rate: Perbill },
 	}
@@ -96,9 +102,19 @@ pub mod pallet {
 		NoChange,
 	}
 
-	/// The fee split of training and inference payments.
+	/// The fee split of inference payments.
 	#[pallet::storage]
 	pub type FeeSplit<T> = StorageValue<_, Split, ValueQuery, DefaultFeeSplit>;
+
+	/// The fee split of the compute part of fine-tune fees.
+	#[pallet::storage]
+	pub type TrainingFeeSplit<T> = StorageValue<_, Split, ValueQuery, DefaultTrainingFeeSplit>;
+
+	/// Default training fee split (see [`Split::TRAINING`](openledger_primitives::FeeSplit::TRAINING)).
+	#[pallet::type_value]
+	pub fn DefaultTrainingFeeSplit() -> Split {
+		Split::TRAINING
+	}
 
 	/// Default fee split (see [`Split::DEFAULT`](openledger_primitives::FeeSplit::DEFAULT)).
 	#[pallet::type_value]
@@ -120,6 +136,8 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// Initial fee split; must sum to 100 %.
 		pub fee_split: Split,
+		/// Initial training fee split; must sum to 100 %.
+		pub training_fee_split: Split,
 		/// Initial daily reward release rate.
 		pub reward_release: Perbill,
 		#[serde(skip)]
@@ -130,6 +148,7 @@ pub mod pallet {
 		fn default() -> Self {
 			Self {
 				fee_split: Split::DEFAULT,
+				training_fee_split: Split::TRAINING,
 				reward_release: DefaultRewardRelease::get(),
 				_config: Default::default(),
 			}
@@ -141,7 +160,12 @@ pub mod pallet {
 		fn build(&self) {
 			// A chain spec with a split that is not whole must not start a chain.
 			assert!(self.fee_split.is_whole(), "genesis fee split must sum to exactly 100 %");
+			assert!(
+				self.training_fee_split.is_whole(),
+				"genesis training fee split must sum to exactly 100 %"
+			);
 			FeeSplit::<T>::put(self.fee_split);
+			TrainingFeeSplit::<T>::put(self.training_fee_split);
 			RewardRelease::<T>::put(self.reward_release);
 		}
 	}
@@ -150,6 +174,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn integrity_test() {
 			assert!(Split::DEFAULT.is_whole(), "the default fee split must be whole");
+			assert!(Split::TRAINING.is_whole(), "the default training fee split must be whole");
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -186,6 +211,19 @@ pub mod pallet {
 			Self::deposit_event(Event::RewardReleaseSet { rate });
 			Ok(())
 		}
+
+		/// Sets the training fee split. Origin: [`Config::ParamsOrigin`]. Errors:
+		/// `SplitNotWhole`, `NoChange`. Emits `TrainingFeeSplitSet`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_fee_split())]
+		pub fn set_training_fee_split(origin: OriginFor<T>, split: Split) -> DispatchResult {
+			T::ParamsOrigin::ensure_origin(origin)?;
+			ensure!(split.is_whole(), Error::<T>::SplitNotWhole);
+			ensure!(TrainingFeeSplit::<T>::get() != split, Error::<T>::NoChange);
+			TrainingFeeSplit::<T>::put(split);
+			Self::deposit_event(Event::TrainingFeeSplitSet { split });
+			Ok(())
+		}
 	}
 }
 
@@ -193,6 +231,11 @@ impl<T: Config> Pallet<T> {
 	/// The current fee split.
 	pub fn fee_split() -> FeeSplit {
 		pallet::FeeSplit::<T>::get()
+	}
+
+	/// The current training fee split.
+	pub fn training_fee_split() -> FeeSplit {
+		pallet::TrainingFeeSplit::<T>::get()
 	}
 
 	/// All parameters at once (runtime API, precompile).
@@ -211,6 +254,10 @@ impl<T: Config> Pallet<T> {
 	/// `try_state`, by the pallet's tests after each test, and by the runtime's tests.
 	pub fn do_try_state() -> Result<(), frame::deps::sp_runtime::TryRuntimeError> {
 		ensure!(pallet::FeeSplit::<T>::get().is_whole(), "fee split does not sum to 100 %");
+		ensure!(
+			pallet::TrainingFeeSplit::<T>::get().is_whole(),
+			"training fee split does not sum to 100 %"
+		);
 		ensure!(
 			T::Currency::active_issuance() <= T::MaxSupply::get(),
 			"active issuance above the fixed supply"

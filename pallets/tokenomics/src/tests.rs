@@ -147,3 +147,28 @@ fn deactivated_funds_do_not_count_against_the_supply() {
 		assert_ok!(Tokenomics::do_try_state());
 	});
 }
+
+#[test]
+fn governance_sets_the_training_fee_split_apart_from_the_inference_one() {
+	run(|| {
+		assert_eq!(Tokenomics::training_fee_split(), FeeSplit::TRAINING);
+		assert!(FeeSplit::TRAINING.is_whole());
+		let new = split(10, 0, 80, 10);
+		assert_ok!(Tokenomics::set_training_fee_split(RuntimeOrigin::root(), new));
+		assert_eq!(Tokenomics::training_fee_split(), new);
+		assert_eq!(Tokenomics::fee_split(), FeeSplit::DEFAULT, "inference unchanged");
+		System::assert_last_event(Event::TrainingFeeSplitSet { split: new }.into());
+		assert_noop!(
+			Tokenomics::set_training_fee_split(RuntimeOrigin::root(), split(10, 0, 80, 11)),
+			Error::<Test>::SplitNotWhole
+		);
+		assert_noop!(
+			Tokenomics::set_training_fee_split(RuntimeOrigin::root(), new),
+			Error::<Test>::NoChange
+		);
+		assert_noop!(
+			Tokenomics::set_training_fee_split(RuntimeOrigin::signed(ALICE), FeeSplit::TRAINING),
+			DispatchError::BadOrigin
+		);
+	});
+}

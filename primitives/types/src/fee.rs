@@ -42,6 +42,16 @@ impl FeeSplit {
 		contributors: Perbill::from_percent(40),
 	};
 
+	/// The genesis split of a fine-tune's compute fee: treasury 5 %, the owner of the model
+	/// trained from 5 %, the stakers (the trainer and its verifiers, who did the work) 70 %,
+	/// contributors 20 %.
+	pub const TRAINING: FeeSplit = FeeSplit {
+		treasury: Perbill::from_percent(5),
+		model_owner: Perbill::from_percent(5),
+		stakers: Perbill::from_percent(70),
+		contributors: Perbill::from_percent(20),
+	};
+
 	/// Whether the shares sum to exactly 100 %.
 	pub fn is_whole(&self) -> bool {
 		let parts = [self.treasury, self.model_owner, self.stakers, self.contributors];

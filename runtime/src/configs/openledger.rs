@@ -86,6 +86,14 @@ parameter_types! {
 	};
 }
 
+/// The governance-set training fee split (`pallet-tokenomics`).
+pub struct TrainingFeeSplit;
+impl polkadot_sdk::frame_support::traits::Get<pallet_tokenomics::FeeSplit> for TrainingFeeSplit {
+	fn get() -> pallet_tokenomics::FeeSplit {
+		pallet_tokenomics::Pallet::<Runtime>::training_fee_split()
+	}
+}
+
 /// The validators verifiers are drawn from: the current Aura authorities, with the accounts
 /// their session keys belong to (a key without an owner, as in a chain spec that set Aura
 /// keys without sessions, is left out).
@@ -122,6 +130,10 @@ impl pallet_models::Config for Runtime {
 	/// (`docs/benchmarking.md`).
 	type MaxDuePerBlock = ConstU32<8>;
 	type MaxCheckpoints = ConstU32<256>;
+	/// The compute fee divides by the tokenomics pallet's training split; the treasury takes
+	/// its part (and a base model's owner part).
+	type TrainingSplit = TrainingFeeSplit;
+	type Treasury = TreasuryAccount;
 	/// Verifiers are the validators.
 	type Validators = AuraValidators;
 	/// The datanets' chunks: 1 MiB, 64 per file.

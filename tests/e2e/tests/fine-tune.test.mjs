@@ -231,6 +231,7 @@ describe('ModelFactory fine-tune jobs', () => {
     const refused = await tool(['request', '--suri', '//Ferdie', ...data, ...hyper, '--max-fee', '0.5']);
     assert.equal(refused.code, 1);
     assert.match(refused.err, /over --max-fee 0\.5 OPEN/);
+    const bobBefore = (await api.query.system.account(bob.address)).data.free.toBigInt();
     const began = Date.now();
     const followed = await tool(['request', '--suri', '//Ferdie', ...data, ...hyper, '--deadline-blocks', '1500', '--follow']);
     assert.equal(followed.code, 0, followed.err);
@@ -252,6 +253,21 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.equal(followed.out.status, 'active');
     assert.equal(followed.out.owner, keyring.addFromUri('//Ferdie').address, 'the requester owns the model');
     assert.deepEqual(followed.out.lineage, [{ datanet, version }]);
+
+    // Paid on acceptance: the datanet's owner its 5 OPEN price; the compute fee by the training
+    // split, the contributors' 20 % kept held from Ferdie for attribution, nothing else held.
+    const ferdie = keyring.addFromUri('//Ferdie');
+    const holds = async (reason) =>
+      (await api.query.balances.holds(ferdie.address))
+        .filter((h) => h.id.toString().includes(reason))
+        .reduce((a, h) => a + h.amount.toBigInt(), 0n);
+    assert.equal(await holds('FineTuneFee'), 0n);
+    const compute = quote - 5n * OPEN;
+    const pot = (await api.query.models.contributorPots(id)).unwrap().toBigInt();
+    assert.equal(pot, (compute * 20n) / 100n);
+    assert.equal(await holds('ContributorsPot'), pot);
+    const bobAfter = (await api.query.system.account(bob.address)).data.free.toBigInt();
+    assert.equal(bobAfter - bobBefore, 5n * OPEN, "the datanet's price to its owner");
 
     // 3 facts: one held out (20 %, at least one), two trained in one batch of 2, 2 epochs:
     // 2 steps, one checkpoint (K = 16), one adapter per epoch, the last the final one.
