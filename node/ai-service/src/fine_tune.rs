@@ -106,7 +106,8 @@ pub fn file_chunk(
 		return Err(AiError::Failed);
 	}
 	let size = u32::try_from(bytes.len()).map_err(|_| AiError::Invalid)?;
-	let content = openledger_primitives::content_hash_of(&bytes, chunk_size).ok_or(AiError::Invalid)?;
+	let content =
+		openledger_primitives::content_hash_of(&bytes, chunk_size).ok_or(AiError::Invalid)?;
 	let start = (index as usize).checked_mul(chunk_size as usize).ok_or(AiError::Invalid)?;
 	if start >= bytes.len() {
 		return Err(AiError::Invalid);

@@ -9,11 +9,11 @@ use std::{
 	time::SystemTime,
 };
 
+use codec::Decode;
 use openledger_ai::{
 	serve::{AdapterStore, Engine, ServeConfig},
 	AdapterId, Model,
 };
-use codec::Decode;
 use openledger_ai_primitives::{adapter_offchain_key, AdapterFile, AdapterHash, WeightsHash};
 use openledger_primitives::ModelId;
 use polkadot_sdk::sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};

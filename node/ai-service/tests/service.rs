@@ -223,9 +223,9 @@ fn adapters_come_from_the_offchain_database_hash_checked() {
 
 #[test]
 fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
+	use openledger_ai_primitives::AdapterCheck;
 	use openledger_ai_primitives::{CheckpointRef, FineTuneSpec, ReplaySpec, ReplayVerdict};
 	use openledger_ai_service::registry::OffchainAdapters;
-	use openledger_ai_primitives::AdapterCheck;
 	use openledger_primitives::{fine_tune::targets, HyperParams, TrainingItem};
 	use polkadot_sdk::sp_core::offchain::storage::InMemOffchainStorage;
 
@@ -289,7 +289,8 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 	let (c1, s1) = put(&mut db, &last, 1 << 20);
 	let r0 = CheckpointRef { id: out.checkpoints[0], content: c0, size: s0 };
 	let r1 = CheckpointRef { id: out.checkpoints[1], content: c1, size: s1 };
-	let spec = |start, end, steps| ReplaySpec { job: job.clone(), start, end, steps, adapter: None };
+	let spec =
+		|start, end, steps| ReplaySpec { job: job.clone(), start, end, steps, adapter: None };
 	let measured = |status| match status {
 		JobStatus::Done(JobOutput::Replayed(v)) => v,
 		other => panic!("the replay did not finish: {other:?}"),

@@ -293,8 +293,9 @@ impl<T: Config> Pallet<T> {
 		Self::unschedule(id, deliver_by.saturating_add(One::one()));
 		T::Agents::record(&agent, Outcome::Completed);
 		let now = frame_system::Pallet::<T>::block_number();
-		let draw_at = Self::schedule(id, now.saturating_add(FineTuneParameters::<T>::get().draw_delay))
-			.ok_or(Error::<T>::ScheduleFull)?;
+		let draw_at =
+			Self::schedule(id, now.saturating_add(FineTuneParameters::<T>::get().draw_delay))
+				.ok_or(Error::<T>::ScheduleFull)?;
 		job.state = JobState::Delivered { agent: agent.clone(), at: now, draw_at };
 		Jobs::<T>::insert(id, job);
 		Commitments::<T>::insert(id, commitment);

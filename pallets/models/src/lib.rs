@@ -38,14 +38,14 @@ extern crate alloc;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod fine_tune;
-mod registry;
-mod verifier;
-pub mod verify;
 pub mod payment;
+mod registry;
 mod serving;
 mod trainer;
 mod try_state;
 pub mod types;
+mod verifier;
+pub mod verify;
 mod views;
 pub mod weights;
 
@@ -57,9 +57,9 @@ mod tests;
 mod tests_fine_tune;
 
 pub use fine_tune::HasOpenJob;
-pub use verify::ValidatorSet;
 pub use pallet::*;
 pub use types::*;
+pub use verify::ValidatorSet;
 pub use weights::WeightInfo;
 
 use polkadot_sdk::polkadot_sdk_frame as frame;
@@ -143,8 +143,7 @@ pub mod pallet {
 	/// A trainer's commitment, bounded by the runtime's limit.
 	pub type CommitmentOf<T> = TrainingCommitment<<T as Config>::MaxCheckpoints>;
 	/// A verifier's seat.
-	pub type SeatOf<T> =
-		Seat<<T as Config>::AuthorityId, <T as frame_system::Config>::AccountId>;
+	pub type SeatOf<T> = Seat<<T as Config>::AuthorityId, <T as frame_system::Config>::AccountId>;
 	/// A verification round as stored.
 	pub type VerificationOf<T> =
 		Verification<BoundedVec<SeatOf<T>, ConstU32<MAX_SEATS>>, BlockNumberFor<T>>;
@@ -415,10 +414,7 @@ pub mod pallet {
 		ModelRegistered { job: JobId, adapter: AdapterHash, owner: T::AccountId, base: ModelId },
 		/// A completed job's fee was paid out (see `payment.rs`); `contributors` stays held for
 		/// attribution.
-		TrainingPaid {
-			job: JobId,
-			payout: payment::Payout<T::AccountId, BalanceOf<T>>,
-		},
+		TrainingPaid { job: JobId, payout: payment::Payout<T::AccountId, BalanceOf<T>> },
 		/// The owner set its model's price.
 		ModelPriceSet { adapter: AdapterHash, price_per_1k_tokens: BalanceOf<T> },
 		/// Governance set the fine-tune terms.

@@ -160,8 +160,9 @@ impl<T: Config> Pallet<T> {
 		if amount.is_zero() {
 			return amount;
 		}
-		let moved = T::Currency::release(&HoldReason::FineTuneFee.into(), who, amount, Precision::Exact)
-			.and_then(|_| T::Currency::hold(&HoldReason::ContributorsPot.into(), who, amount));
+		let moved =
+			T::Currency::release(&HoldReason::FineTuneFee.into(), who, amount, Precision::Exact)
+				.and_then(|_| T::Currency::hold(&HoldReason::ContributorsPot.into(), who, amount));
 		match moved {
 			Ok(()) => amount,
 			Err(e) => {

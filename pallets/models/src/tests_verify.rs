@@ -47,7 +47,13 @@ fn chunk_call(
 	(c, data, sig)
 }
 
-fn send_chunk(agent: AccountId, id: JobId, file: [u8; 32], bytes: &[u8], index: u32) -> DispatchResult {
+fn send_chunk(
+	agent: AccountId,
+	id: JobId,
+	file: [u8; 32],
+	bytes: &[u8],
+	index: u32,
+) -> DispatchResult {
 	let (c, data, signature) = chunk_call(agent, id, file, bytes, index);
 	Models::upload_job_file(RuntimeOrigin::none(), c, data, signature)
 }
@@ -60,7 +66,8 @@ fn upload(agent: AccountId, id: JobId, file: [u8; 32]) {
 }
 
 fn upload_needed(agent: AccountId, id: JobId) {
-	let (c, v) = (Commitments::<Test>::get(id).expect("c"), Verifications::<Test>::get(id).expect("v"));
+	let (c, v) =
+		(Commitments::<Test>::get(id).expect("c"), Verifications::<Test>::get(id).expect("v"));
 	for f in Models::needed_files(&c, &v) {
 		upload(agent, id, f);
 	}
@@ -121,7 +128,10 @@ fn verifiers_and_segments_are_drawn_from_the_other_validators() {
 		}
 		// every checkpoint (all segments), both epoch adapters
 		let c = Commitments::<Test>::get(id).expect("c");
-		assert_eq!(Models::needed_files(&c, &v), [[0; 32], [1; 32], [2; 32], [100; 32], [0xad; 32]]);
+		assert_eq!(
+			Models::needed_files(&c, &v),
+			[[0; 32], [1; 32], [2; 32], [100; 32], [0xad; 32]]
+		);
 		assert_eq!(Models::segment_steps(&Jobs::<Test>::get(id).expect("job"), &c, 0), (0, 4));
 		assert_eq!(Models::segment_steps(&Jobs::<Test>::get(id).expect("job"), &c, 2), (8, 10));
 	});
@@ -136,7 +146,8 @@ fn the_only_validator_verifies_its_own_operator_s_training() {
 			run_to(3);
 			let (agent, _) = assigned(id);
 			// validator 1 is the trainer's operator (its account is the agent's)
-			let set = validators.iter().map(|i| (UintAuthorityId(*i), if *i == 1 { agent } else { *i }));
+			let set =
+				validators.iter().map(|i| (UintAuthorityId(*i), if *i == 1 { agent } else { *i }));
 			VALIDATORS.with(|v| *v.borrow_mut() = set.collect());
 			assert_ok!(accept(agent, id, 1));
 			assert_ok!(deliver(agent, id, 1, commitment(10, 2)));
@@ -382,7 +393,10 @@ fn uploads_are_checked() {
 		// past the round
 		run_to(verify_by + 1);
 		assert!(matches!(state(id), JobState::Queued { .. }));
-		assert_noop!(send_chunk(agent, id, [1; 32], &bytes_of(&[1; 32]), 0), Error::<Test>::WrongJobState);
+		assert_noop!(
+			send_chunk(agent, id, [1; 32], &bytes_of(&[1; 32]), 0),
+			Error::<Test>::WrongJobState
+		);
 	});
 }
 
@@ -409,7 +423,8 @@ fn verdicts_are_checked() {
 		System::set_block_number(verify_by + 1);
 		assert_noop!(verdict(id, 0, 1, PASS), Error::<Test>::DeadlinePassed);
 		System::set_block_number(verify_by);
-		let sig = UintAuthorityId(1).sign(&Models::verdict_message(99, 0, 0, &PASS)).expect("signs");
+		let sig =
+			UintAuthorityId(1).sign(&Models::verdict_message(99, 0, 0, &PASS)).expect("signs");
 		assert_noop!(
 			Models::submit_verdict(RuntimeOrigin::none(), 99, 0, 0, PASS, sig),
 			Error::<Test>::UnknownJob
@@ -490,9 +505,8 @@ fn an_accepted_job_pays_every_planck_of_its_fee() {
 		// treasury 5 % = 7, base model owner 5 % = 7 (a base model: the treasury's), stakers
 		// 70 % = 98, contributors 20 % = 28. Stakers: a fifth (19) split by 2 passing
 		// verifiers, 9 each; the trainer 98 − 18 = 80.
-		let delta = |a: AccountId| {
-			free(a) - before[everyone.iter().position(|x| *x == a).expect("listed")]
-		};
+		let delta =
+			|a: AccountId| free(a) - before[everyone.iter().position(|x| *x == a).expect("listed")];
 		let (v0, v1) = (s[0].account, s[1].account);
 		let got = |a: AccountId| {
 			let mut g = 0;

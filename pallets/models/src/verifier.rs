@@ -37,7 +37,12 @@ enum Replay<BlockNumber> {
 
 impl<T: Config> Pallet<T> {
 	/// The trainer's uploads for `job`, in round `v` (see the module docs).
-	pub(crate) fn offchain_upload(id: JobId, job: &JobOf<T>, key: &T::AgentKey, now: BlockNumberFor<T>) {
+	pub(crate) fn offchain_upload(
+		id: JobId,
+		job: &JobOf<T>,
+		key: &T::AgentKey,
+		now: BlockNumberFor<T>,
+	) {
 		let (Some(c), Some(v)) = (Commitments::<T>::get(id), Verifications::<T>::get(id)) else {
 			return;
 		};
@@ -113,9 +118,11 @@ impl<T: Config> Pallet<T> {
 
 	/// The uploaded file `id` of `job` as the AI service reads it, once whole on chain.
 	fn uploaded(job: JobId, id: &[u8; 32]) -> Option<CheckpointRef> {
-		JobFiles::<T>::get(job, id)
-			.filter(|u| u.done)
-			.map(|u| CheckpointRef { id: *id, content: u.content, size: u.size })
+		JobFiles::<T>::get(job, id).filter(|u| u.done).map(|u| CheckpointRef {
+			id: *id,
+			content: u.content,
+			size: u.size,
+		})
 	}
 
 	/// The replay of seat `seat`, once its files are uploaded.
@@ -148,7 +155,8 @@ impl<T: Config> Pallet<T> {
 		let key = (b"openledger/models/verifier/", id, v.round, seat).encode();
 		let mut progress = StorageValueRef::persistent(&key);
 		let send = |verdict: ReplayVerdict| {
-			let Some(signature) = authority.sign(&Self::verdict_message(id, v.round, seat, &verdict))
+			let Some(signature) =
+				authority.sign(&Self::verdict_message(id, v.round, seat, &verdict))
 			else {
 				return;
 			};

@@ -118,7 +118,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The checkpoints around `segment`: its start (`None` for the initial state) and end.
-	pub fn segment_files(c: &CommitmentOf<T>, segment: u32) -> (Option<[u8; 32]>, Option<[u8; 32]>) {
+	pub fn segment_files(
+		c: &CommitmentOf<T>,
+		segment: u32,
+	) -> (Option<[u8; 32]>, Option<[u8; 32]>) {
 		let start = segment.checked_sub(1).and_then(|s| c.checkpoints.get(s as usize).copied());
 		(start, c.checkpoints.get(segment as usize).copied())
 	}
@@ -126,8 +129,7 @@ impl<T: Config> Pallet<T> {
 	/// The steps the checkpoint rule puts the start and the end of `segment` at.
 	pub fn segment_steps(job: &JobOf<T>, c: &CommitmentOf<T>, segment: u32) -> (u32, u32) {
 		let interval = checkpoint_interval(c.steps, job.checkpoint_every, T::MaxCheckpoints::get());
-		let start =
-			segment.checked_sub(1).map_or(0, |s| checkpoint_step(s, interval, c.steps));
+		let start = segment.checked_sub(1).map_or(0, |s| checkpoint_step(s, interval, c.steps));
 		(start, checkpoint_step(segment, interval, c.steps))
 	}
 
@@ -172,7 +174,13 @@ impl<T: Config> Pallet<T> {
 		let others: Vec<_> = validators.iter().filter(|(_, a)| *a != agent).cloned().collect();
 		let self_verified = others.is_empty();
 		let pool = if self_verified { validators } else { others };
-		let seed = (b"openledger/verifier-draw", id, job.attempts, round, frame_system::Pallet::<T>::parent_hash())
+		let seed = (
+			b"openledger/verifier-draw",
+			id,
+			job.attempts,
+			round,
+			frame_system::Pallet::<T>::parent_hash(),
+		)
 			.using_encoded(blake2_256);
 		let chosen = pick(pool, want, &seed);
 		if chosen.is_empty() {
@@ -199,7 +207,9 @@ impl<T: Config> Pallet<T> {
 			})
 			.collect();
 		for seat in &seats {
-			VerifierStats::<T>::mutate(&seat.authority, |r| r.assigned = r.assigned.saturating_add(1));
+			VerifierStats::<T>::mutate(&seat.authority, |r| {
+				r.assigned = r.assigned.saturating_add(1)
+			});
 		}
 		let Some(verify_by) = Self::schedule_deadline(id, now.saturating_add(p.verify_period))
 		else {
@@ -217,7 +227,13 @@ impl<T: Config> Pallet<T> {
 			},
 		);
 		job.state = JobState::Verifying { agent, round, verify_by };
-		Self::deposit_event(Event::VerifiersDrawn { job: id, round, verifiers, verify_by, self_verified });
+		Self::deposit_event(Event::VerifiersDrawn {
+			job: id,
+			round,
+			verifiers,
+			verify_by,
+			self_verified,
+		});
 	}
 
 	/// Checks an uploaded chunk against its job and returns the job's verification deadline
@@ -233,8 +249,14 @@ impl<T: Config> Pallet<T> {
 		};
 		ensure!(c.attempt == job.attempts, Error::<T>::WrongJobState);
 		let key = T::Agents::key_of(agent).ok_or(Error::<T>::BadAgentSignature)?;
-		ensure!(key.verify(&Self::chunk_message(c, data), signature), Error::<T>::BadAgentSignature);
-		ensure!(frame_system::Pallet::<T>::block_number() <= *verify_by, Error::<T>::DeadlinePassed);
+		ensure!(
+			key.verify(&Self::chunk_message(c, data), signature),
+			Error::<T>::BadAgentSignature
+		);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() <= *verify_by,
+			Error::<T>::DeadlinePassed
+		);
 		let commitment = Commitments::<T>::get(c.job).ok_or(Error::<T>::WrongJobState)?;
 		let v = Verifications::<T>::get(c.job).ok_or(Error::<T>::WrongJobState)?;
 		ensure!(Self::needed_files(&commitment, &v).contains(&c.file), Error::<T>::FileNotNeeded);
@@ -243,7 +265,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(c.size > 0 && total <= T::MaxFileChunks::get(), Error::<T>::BadChunk);
 		ensure!(c.index < total, Error::<T>::BadChunk);
 		let last = c.index.saturating_add(1) == total;
-		let expected = if last { c.size.saturating_sub(c.index.saturating_mul(chunk)) } else { chunk };
+		let expected =
+			if last { c.size.saturating_sub(c.index.saturating_mul(chunk)) } else { chunk };
 		ensure!(data.len() == expected as usize, Error::<T>::BadChunk);
 		let so_far = JobFiles::<T>::get(c.job, c.file);
 		if let Some(u) = &so_far {
@@ -560,10 +583,11 @@ impl<T: Config> Pallet<T> {
 		verdict: &ReplayVerdict,
 		signature: &SignatureOf<T>,
 	) -> TransactionValidity {
-		let (v, _) = Self::check_verdict(id, round, seat, verdict, signature).map_err(|e| match e {
-			Error::<T>::NotAVerifier => InvalidTransaction::BadProof,
-			_ => InvalidTransaction::Stale,
-		})?;
+		let (v, _) =
+			Self::check_verdict(id, round, seat, verdict, signature).map_err(|e| match e {
+				Error::<T>::NotAVerifier => InvalidTransaction::BadProof,
+				_ => InvalidTransaction::Stale,
+			})?;
 		let now = frame_system::Pallet::<T>::block_number();
 		let longevity: u64 =
 			v.verify_by.saturating_sub(now).saturating_add(One::one()).unique_saturated_into();

@@ -49,7 +49,12 @@ pub trait AiBackend: Send + Sync {
 	/// Chunk `index` (of `chunk_size` bytes) of the checkpoint or adapter whose SHA-256 is
 	/// `id`, with the file's size and content hash; [`AiError::Unavailable`] when this node
 	/// does not keep that file, [`AiError::Invalid`] for a chunk past its end.
-	fn file_chunk(&self, _id: [u8; 32], _index: u32, _chunk_size: u32) -> Result<FileChunk, AiError> {
+	fn file_chunk(
+		&self,
+		_id: [u8; 32],
+		_index: u32,
+		_chunk_size: u32,
+	) -> Result<FileChunk, AiError> {
 		Err(AiError::Unavailable)
 	}
 }
