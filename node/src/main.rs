@@ -17,6 +17,7 @@ mod cli;
 mod command;
 mod rpc;
 mod service;
+mod training_rpc;
 
 fn main() -> polkadot_sdk::sc_cli::Result<()> {
 	command::run()

@@ -24,6 +24,8 @@ pub struct FullDeps<C, P, S> {
 	pub pool: Arc<P>,
 	/// The offchain database (contribution bytes written by offchain indexing).
 	pub offchain: Option<S>,
+	/// The AI service's fine-tune progress (`None` with `--ai off`).
+	pub training: Option<Arc<openledger_ai_service::progress::ProgressHub>>,
 }
 
 /// Instantiate all full RPC extensions.
@@ -43,11 +45,14 @@ where
 {
 	use pallet_datanets_rpc::{Datanets, DatanetsRpcServer};
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, offchain } = deps;
+	let FullDeps { client, pool, offchain, training } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
 	module.merge(Datanets::new(offchain).into_rpc())?;
+	module.merge(crate::training_rpc::TrainingRpcServer::into_rpc(
+		crate::training_rpc::Training::new(training),
+	))?;
 
 	Ok(module)
 }

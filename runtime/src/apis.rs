@@ -40,6 +40,14 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 			crate::Models::adapter(hash)
 		}
 
+		fn adapters(base: pallet_models::ModelId) -> Vec<(pallet_models::AdapterHash, pallet_models::AdapterOf<Runtime>)> {
+			crate::Models::adapters_of(base)
+		}
+
+		fn lineage(hash: pallet_models::AdapterHash) -> Option<pallet_models::LineageView> {
+			crate::Models::lineage(hash)
+		}
+
 		fn servers() -> Vec<(AuraId, Vec<pallet_models::ModelId>, BlockNumber)> {
 			crate::Models::servers()
 				.into_iter()

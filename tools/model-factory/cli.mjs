@@ -3,7 +3,8 @@
 // it block by block, show or cancel it.
 // Usage: scripts/model-factory <command> [options]; `scripts/model-factory help` lists them.
 // The result goes to stdout as one JSON object; `--follow` and `follow` print each change of the
-// job to stderr as a JSON line while they wait; errors go to stderr.
+// job to stderr as a JSON line while they wait (and, from the trainer's node, each training step
+// as {"job", "progress"}); errors go to stderr.
 import { Keyring } from '@polkadot/keyring';
 import { findEvent, formatOpen, parseOpen, send } from '@openledger/common';
 import { connect, need, runCli, UsageError } from '@openledger/common/cli';
@@ -168,7 +169,7 @@ async function roundView(api, id) {
  * Waits block by block until the job's model is registered, or it is cancelled or failed,
  * logging each change (a new state, attempt, round or answer).
  */
-async function follow(api, id, timeout) {
+async function follow(api, provider, id, timeout) {
   const job = async () => {
     const j = await api.call.fineTuneApi.job(id);
     if (j.isNone) throw new Error(`no fine-tune job ${id}`);
@@ -177,10 +178,22 @@ async function follow(api, id, timeout) {
   };
   let last = '';
   let seen = 0;
+  // While the job trains, the node this tool is connected to streams each step if it is the
+  // trainer's (modelFactory_subscribeTraining); other nodes have nothing to stream.
+  let training;
+  const watchTraining = () => {
+    if (training) return;
+    training = provider
+      .subscribe('modelFactory_trainingProgress', 'modelFactory_subscribeTraining', [id], (error, p) => {
+        if (!error && p) console.error(JSON.stringify({ job: id, progress: p }));
+      })
+      .catch(() => undefined);
+  };
   return new Promise((resolve, reject) => {
     let unsub;
     const stop = (f) => {
       if (unsub) unsub();
+      training?.then((sub) => sub !== undefined && provider.unsubscribe('modelFactory_trainingProgress', 'modelFactory_unsubscribeTraining', sub).catch(() => undefined));
       f();
     };
     api.rpc.chain
@@ -192,11 +205,14 @@ async function follow(api, id, timeout) {
             last = key;
             console.error(JSON.stringify({ block: header.number.toNumber(), ...v }));
           }
+          if (v.state === 'assigned' || v.state === 'training') watchTraining();
           if (v.state === 'completed') {
             const c = (await api.call.fineTuneApi.commitment(id)).unwrap();
             const a = (await api.query.models.adapters(c.adapter)).unwrap();
             const lineage = a.lineage.datanets.map(([d, ver]) => ({ datanet: d.toNumber(), version: ver.toNumber() }));
-            stop(() => resolve({ ...v, ...commitmentView(c), owner: a.owner.toString(), status: a.status.type.toLowerCase(), lineage }));
+            // the exact contributions it learned from (through its parents), by the runtime API
+            const contributions = (await api.call.modelsApi.lineage(c.adapter)).unwrap().contributions.map((x) => x.toNumber());
+            stop(() => resolve({ ...v, ...commitmentView(c), owner: a.owner.toString(), status: a.status.type.toLowerCase(), lineage, contributions }));
           } else if (v.state === 'cancelled' || v.state === 'failed') {
             stop(() => reject(new Error(`job ${id} ${v.state}${v.reason ? ` (${v.reason})` : ''}; the fee was refunded`)));
           } else if (++seen > timeout) {
@@ -213,7 +229,7 @@ async function follow(api, id, timeout) {
 }
 
 async function run(cmd, opts, v) {
-  const { api } = await connect(opts.url);
+  const { api, provider } = await connect(opts.url);
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const requester = () => keyring.addFromUri(opts.suri);
   try {
@@ -239,9 +255,9 @@ async function run(cmd, opts, v) {
       const requested = { job: id, fee: formatOpen(e.data.fee.toBigInt()), deadline: now + v.deadlineBlocks };
       if (!v.follow) return requested;
       console.error(JSON.stringify({ requested }));
-      return await follow(api, id, v.timeout);
+      return await follow(api, provider, id, v.timeout);
     }
-    if (cmd === 'follow') return await follow(api, v.job, v.timeout);
+    if (cmd === 'follow') return await follow(api, provider, v.job, v.timeout);
     if (cmd === 'show') {
       const j = await api.call.fineTuneApi.job(v.job);
       if (j.isNone) throw new Error(`no fine-tune job ${v.job}`);

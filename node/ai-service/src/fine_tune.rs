@@ -14,7 +14,11 @@ use openledger_primitives::{
 	ContentHash, FileManifest, HyperParams, Perbill, TrainingItem,
 };
 
-use crate::{registry::Registry, LOG_TARGET};
+use crate::{
+	progress::{ProgressHub, Stage, TrainingProgress},
+	registry::Registry,
+	LOG_TARGET,
+};
 
 /// Most contributions one fine-tune may read.
 pub const MAX_ITEMS: usize = 1 << 20;
@@ -153,14 +157,38 @@ pub fn check(spec: &FineTuneSpec) -> Result<(), AiError> {
 	ok.then_some(()).ok_or(AiError::Invalid)
 }
 
-/// Runs fine-tune `spec` to the end, reporting the share of steps done through `progress`.
+/// Runs fine-tune `spec` to the end, reporting the share of steps done through `progress` and
+/// every stage and step to `hub` (the RPC subscription's source).
 pub fn run(
 	spec: &FineTuneSpec,
 	registry: &Registry,
+	hub: &ProgressHub,
+	progress: impl FnMut(Perbill),
+) -> Result<FineTuneOutput, AiError> {
+	let out = train_job(spec, registry, hub, progress);
+	let stage = if out.is_ok() { Stage::Done } else { Stage::Failed };
+	let last = hub.latest(spec.job).unwrap_or_else(|| TrainingProgress::new(spec.job, stage));
+	hub.publish(last.finished(stage));
+	out
+}
+
+fn train_job(
+	spec: &FineTuneSpec,
+	registry: &Registry,
+	hub: &ProgressHub,
 	mut progress: impl FnMut(Perbill),
 ) -> Result<FineTuneOutput, AiError> {
 	let model = registry.by_hash(&spec.model).ok_or(AiError::Unavailable)?;
+	hub.publish(TrainingProgress::new(spec.job, Stage::ReadingData));
+	let read = std::time::Instant::now();
 	let examples = examples(spec, registry)?;
+	log::info!(
+		target: LOG_TARGET,
+		"fine-tune job {}: {} contributions read and checked in {:.3} s",
+		spec.job,
+		examples.len(),
+		read.elapsed().as_secs_f64()
+	);
 	let cfg = train_config(&spec.params);
 	let (every, max) = (spec.checkpoint_every, spec.max_checkpoints);
 	let interval = move |steps: usize| checkpoint_interval(steps as u32, every, max) as usize;
@@ -170,7 +198,9 @@ pub fn run(
 		std::fs::write(&path, bytes).map_err(|e| openledger_ai::Error::Io { path, source: e })
 	};
 	let plan = CheckpointPlan { interval: &interval, keep: &mut keep };
+	let began = std::time::Instant::now();
 	let out = train_planned(&model.model, &examples, &cfg, Some(plan), |p| {
+		hub.publish(TrainingProgress::step(spec.job, p));
 		progress(Perbill::from_rational(p.step as u64, p.total_steps.max(1) as u64))
 	})
 	.map_err(|e| {
@@ -191,8 +221,9 @@ pub fn run(
 	let id = out.adapter.id();
 	log::info!(
 		target: LOG_TARGET,
-		"fine-tune done: adapter {id}, {} steps, held-out loss {:?} → {:?}",
+		"fine-tune done: adapter {id}, {} steps in {:.3} s, held-out loss {:?} → {:?}",
 		out.report.loss_curve.len(),
+		began.elapsed().as_secs_f64(),
 		out.report.eval_loss_before,
 		out.report.eval_loss_after
 	);

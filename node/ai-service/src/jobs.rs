@@ -17,7 +17,7 @@ use openledger_ai_primitives::{
 };
 use openledger_primitives::Perbill;
 
-use crate::{metrics::Metrics, registry::Registry, LOG_TARGET};
+use crate::{metrics::Metrics, progress::ProgressHub, registry::Registry, LOG_TARGET};
 
 /// Longest prompt a job may carry, in bytes.
 pub const MAX_JOB_PROMPT: usize = 64 * 1024;
@@ -49,6 +49,7 @@ impl Jobs {
 		threads: u32,
 		capacity: usize,
 		metrics: Metrics,
+		hub: Arc<ProgressHub>,
 	) -> crate::Result<Self> {
 		let (tx, rx) = mpsc::sync_channel::<(u64, JobSpec)>(capacity);
 		let rx = Arc::new(Mutex::new(rx));
@@ -59,11 +60,11 @@ impl Jobs {
 			running: 0,
 		}));
 		for i in 0..threads.max(1) {
-			let (rx, table, registry, metrics) =
-				(rx.clone(), table.clone(), registry.clone(), metrics.clone());
+			let (rx, table, registry, metrics, hub) =
+				(rx.clone(), table.clone(), registry.clone(), metrics.clone(), hub.clone());
 			std::thread::Builder::new()
 				.name(format!("ai-job-{i}"))
-				.spawn(move || worker(&rx, &table, &registry, &metrics))
+				.spawn(move || worker(&rx, &table, &registry, &metrics, &hub))
 				.map_err(crate::Error::Thread)?;
 		}
 		Ok(Self { tx, table, next: AtomicU64::new(1), threads: threads.max(1), registry })
@@ -79,6 +80,7 @@ fn worker(
 	table: &Mutex<Table>,
 	registry: &Registry,
 	metrics: &Metrics,
+	hub: &ProgressHub,
 ) {
 	let lock = || table.lock().unwrap_or_else(|e| e.into_inner());
 	loop {
@@ -95,7 +97,7 @@ fn worker(
 		let report = |progress| {
 			lock().status.insert(id, JobStatus::Running { progress });
 		};
-		let result = run(&spec, registry, report);
+		let result = run(&spec, registry, hub, report);
 		let mut t = lock();
 		t.running = t.running.saturating_sub(1);
 		metrics.jobs_running.set(t.running.into());
@@ -131,12 +133,13 @@ pub fn sampling_params(s: &openledger_ai_primitives::Sampling) -> SamplingParams
 fn run(
 	spec: &JobSpec,
 	registry: &Registry,
+	hub: &ProgressHub,
 	progress: impl FnMut(Perbill),
 ) -> Result<JobOutput, AiError> {
 	match spec {
 		JobSpec::Generate(g) => generate(g, registry),
 		JobSpec::FineTune(f) => {
-			crate::fine_tune::run(f, registry, progress).map(JobOutput::FineTuned)
+			crate::fine_tune::run(f, registry, hub, progress).map(JobOutput::FineTuned)
 		}
 		JobSpec::Replay(r) => crate::replay::run(r, registry).map(JobOutput::Replayed),
 	}

@@ -11,7 +11,9 @@
 //! - [`jobs`]: the bounded job queue and worker threads behind the host functions
 //!   (`start_job` → ticket, `poll`); never on the async executor;
 //! - [`http`]: the OpenAI-compatible endpoint;
-//! - [`metrics`]: Prometheus gauges and counters, sampled each second with a periodic log line.
+//! - [`metrics`]: Prometheus gauges and counters, sampled each second with a periodic log line;
+//! - [`progress`]: the live progress of the fine-tunes this node trains (the RPC subscription's
+//!   source).
 //!
 //! The node builds an [`AiService`], keeps it in line with the chain (`sync`, on new blocks),
 //! hands [`AiService::backend`] to offchain workers inside `AiExt`, and spawns
@@ -30,15 +32,16 @@ pub mod fine_tune;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod progress;
 pub mod registry;
 pub mod replay;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 pub use error::{Error, Result};
-pub use registry::{ChainModel, Registry, SyncReport};
+pub use registry::{ChainAdapter, ChainModel, Registry, SyncReport, Target};
 
-use openledger_ai::serve::ServeConfig;
+use openledger_ai::{serve::ServeConfig, AdapterId};
 use openledger_ai_primitives::AiBackend;
 use polkadot_sdk::substrate_prometheus_endpoint::Registry as Prometheus;
 
@@ -76,6 +79,7 @@ pub struct AiService {
 	registry: Arc<Registry>,
 	jobs: Arc<jobs::Jobs>,
 	metrics: metrics::Metrics,
+	progress: Arc<progress::ProgressHub>,
 }
 
 impl AiService {
@@ -97,14 +101,25 @@ impl AiService {
 			serve,
 		)?);
 		let metrics = metrics::Metrics::new(prometheus)?;
-		let jobs =
-			Arc::new(jobs::Jobs::start(registry.clone(), threads, config.queue, metrics.clone())?);
-		Ok(Arc::new(Self { registry, jobs, metrics }))
+		let progress = Arc::new(progress::ProgressHub::default());
+		let jobs = Arc::new(jobs::Jobs::start(
+			registry.clone(),
+			threads,
+			config.queue,
+			metrics.clone(),
+			progress.clone(),
+		)?);
+		Ok(Arc::new(Self { registry, jobs, metrics, progress }))
 	}
 
 	/// The loaded models.
 	pub fn registry(&self) -> &Arc<Registry> {
 		&self.registry
+	}
+
+	/// The live progress of the fine-tunes this node trains.
+	pub fn progress(&self) -> &Arc<progress::ProgressHub> {
+		&self.progress
 	}
 
 	/// What offchain workers get, inside `AiExt`.
@@ -134,6 +149,35 @@ impl AiService {
 		}
 		self.metrics.models_loaded.set(self.registry.list().len() as u64);
 		Ok(report)
+	}
+
+	/// Takes the chain's list of active adapters, and copies the files of newly registered
+	/// ones that this node can serve from the offchain database into the adapter store
+	/// (blocking: call it off the async executor). Returns the adapters that are ready.
+	pub fn sync_adapters(&self, adapters: Vec<ChainAdapter>) -> Vec<ChainAdapter> {
+		let fresh = self.registry.set_chain_adapters(adapters);
+		let mut ready = Vec::new();
+		for a in fresh {
+			let Some(target) = self.registry.target(&format!("0x{}", AdapterId(a.id))) else {
+				continue;
+			};
+			if self.registry.ensure_adapter(&AdapterId(a.id), &target.model) {
+				log::info!(
+					target: LOG_TARGET,
+					"serving model 0x{} (an adapter of base model {})",
+					AdapterId(a.id),
+					a.base
+				);
+				ready.push(a);
+			} else {
+				log::warn!(
+					target: LOG_TARGET,
+					"registered model 0x{}: its file is not in this node's offchain database yet; it is fetched again on its first request",
+					AdapterId(a.id)
+				);
+			}
+		}
+		ready
 	}
 
 	/// Serves the OpenAI-compatible endpoint on `listener` (from [`http::bind`]) until dropped.

@@ -33,6 +33,38 @@ pub struct ChainModel {
 	pub context_length: u32,
 }
 
+/// An active derived model (a LoRA adapter) as the chain registers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainAdapter {
+	/// Its id: the SHA-256 of the adapter file.
+	pub id: AdapterHash,
+	/// The base model it adapts.
+	pub base: ModelId,
+	/// Its owner (who requested the fine-tune), as the chain prints accounts.
+	pub owner: String,
+	/// Price of 1,000 generated tokens, in planck.
+	pub price_per_1k_tokens: u128,
+}
+
+/// A model a request can name: a base model, or an adapter over one.
+#[derive(Clone)]
+pub struct Target {
+	/// The base model that runs it.
+	pub model: Arc<LoadedModel>,
+	/// The adapter applied on top, if any.
+	pub adapter: Option<ChainAdapter>,
+}
+
+impl Target {
+	/// The id requests name it by: the base model's decimal id, or `0x` and the adapter hash.
+	pub fn id(&self) -> String {
+		match &self.adapter {
+			Some(a) => format!("0x{}", AdapterId(a.id)),
+			None => self.model.chain.id.to_string(),
+		}
+	}
+}
+
 /// A loaded base model and its engine.
 pub struct LoadedModel {
 	/// What the chain says about it.
@@ -125,6 +157,8 @@ pub struct Registry {
 	/// SHA-256 of each file seen, keyed by path and checked again when its size or mtime moves.
 	hashes: Mutex<HashMap<PathBuf, (FileStamp, WeightsHash)>>,
 	loaded: RwLock<BTreeMap<ModelId, Arc<LoadedModel>>>,
+	/// The chain's active adapters, by id.
+	chain_adapters: RwLock<BTreeMap<AdapterHash, ChainAdapter>>,
 }
 
 impl Registry {
@@ -147,6 +181,7 @@ impl Registry {
 			source: OnceLock::new(),
 			hashes: Mutex::new(HashMap::new()),
 			loaded: RwLock::new(BTreeMap::new()),
+			chain_adapters: RwLock::new(BTreeMap::new()),
 		})
 	}
 
@@ -294,6 +329,51 @@ impl Registry {
 			out.insert(hash, path);
 		}
 		Ok(out)
+	}
+
+	/// Replaces the list of the chain's active adapters; returns the ones this node serves
+	/// (their base is loaded) that were not in the list before, so the caller can bring their
+	/// files into the store ([`Registry::ensure_adapter`]) ahead of the first request.
+	pub fn set_chain_adapters(&self, adapters: Vec<ChainAdapter>) -> Vec<ChainAdapter> {
+		let mut known = self.chain_adapters.write().unwrap_or_else(|e| e.into_inner());
+		let fresh: Vec<ChainAdapter> = adapters
+			.iter()
+			.filter(|a| !known.contains_key(&a.id) && self.find_base(a.base).is_some())
+			.cloned()
+			.collect();
+		*known = adapters.into_iter().map(|a| (a.id, a)).collect();
+		fresh
+	}
+
+	/// The chain's active adapters whose base model is loaded, by id.
+	pub fn served_adapters(&self) -> Vec<Target> {
+		let known = self.chain_adapters.read().unwrap_or_else(|e| e.into_inner());
+		known
+			.values()
+			.filter_map(|a| {
+				self.find_base(a.base).map(|model| Target { model, adapter: Some(a.clone()) })
+			})
+			.collect()
+	}
+
+	/// What a request's `model` names: a base model by id or alias, or an active adapter by
+	/// its hash (64 hex digits, `0x` optional) whose base model is loaded.
+	pub fn target(&self, name: &str) -> Option<Target> {
+		if let Some(hash) = parse_hash(name) {
+			let adapter = self
+				.chain_adapters
+				.read()
+				.unwrap_or_else(|e| e.into_inner())
+				.get(&hash)
+				.cloned()?;
+			let model = self.find_base(adapter.base)?;
+			return Some(Target { model, adapter: Some(adapter) });
+		}
+		self.find(name).map(|model| Target { model, adapter: None })
+	}
+
+	fn find_base(&self, id: ModelId) -> Option<Arc<LoadedModel>> {
+		self.loaded.read().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
 	}
 
 	/// A loaded model by on-chain id (decimal) or alias.

@@ -20,6 +20,7 @@ pub fn ppb(distance: f64) -> u64 {
 /// Runs replay `spec` to its verdict. `Unavailable` when the model, the training data or an
 /// uploaded checkpoint is not in this node yet (the verifier retries later).
 pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiError> {
+	let began = std::time::Instant::now();
 	let model = registry.by_hash(&spec.job.model).ok_or(AiError::Unavailable)?;
 	let examples = fine_tune::examples(&spec.job, registry)?;
 	let cfg = fine_tune::train_config(&spec.job.params);
@@ -64,7 +65,11 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 				steps: u32::try_from(e - s).unwrap_or(u32::MAX),
 				distance_ppb: ppb(distance),
 			};
-			log::info!(target: LOG_TARGET, "replay of steps {s}..{e} done: distance {distance:.3e}");
+			log::info!(
+				target: LOG_TARGET,
+				"replay of steps {s}..{e} done: distance {distance:.3e} in {:.3} s",
+				began.elapsed().as_secs_f64()
+			);
 			Ok(verdict)
 		}
 		Ok(_) | Err(openledger_ai::Error::InvalidTraining(_)) => Ok(ReplayVerdict::NotThisJob),

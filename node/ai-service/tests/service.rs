@@ -245,6 +245,7 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 		})
 		.collect();
 	let job = FineTuneSpec {
+		job: 1,
 		model: default_hash(),
 		data,
 		params: HyperParams {
@@ -333,4 +334,100 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 		replay(&verifier_db, spec(Some(r0), r1, (2, 4))),
 		JobStatus::Failed(AiError::Unavailable)
 	);
+}
+
+/// One HTTP/1.1 exchange with the endpoint: (status, JSON body).
+fn http(
+	addr: std::net::SocketAddr,
+	method: &str,
+	path: &str,
+	body: &str,
+) -> (u16, serde_json::Value) {
+	use std::io::{Read, Write};
+	let mut s = std::net::TcpStream::connect(addr).unwrap();
+	write!(
+		s,
+		"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+		body.len()
+	)
+	.unwrap();
+	let mut raw = String::new();
+	s.read_to_string(&mut raw).unwrap();
+	let (head, rest) = raw.split_once("\r\n\r\n").unwrap();
+	let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+	(status, serde_json::from_str(rest).unwrap_or(serde_json::Value::Null))
+}
+
+#[test]
+fn registered_adapters_are_served_by_their_hash() {
+	use openledger_ai::{LoraAdapter, LoraConfig, Target};
+	use openledger_ai_primitives::adapter_offchain_key;
+	use openledger_ai_service::{http::HttpConfig, registry::OffchainAdapters, ChainAdapter};
+	use polkadot_sdk::sp_core::offchain::{
+		storage::InMemOffchainStorage, OffchainStorage, STORAGE_PREFIX,
+	};
+
+	let svc = service();
+	svc.sync(&[registered(0, default_hash())]).unwrap();
+	let m =
+		Model::load_gguf(&openledger_ai::default_model_path(), &candle_core::Device::Cpu).unwrap();
+	let lora = LoraConfig { rank: 4, alpha: 8.0, target_modules: vec![Target::Q, Target::V] };
+	let adapter = LoraAdapter::random(lora, &m.config, 3, 0.05).unwrap();
+	// as the runtime indexes a registered model's file
+	let mut db = InMemOffchainStorage::default();
+	let (content, size) = put_file(&mut db, &adapter.to_safetensors(&m.config).unwrap(), 1 << 20);
+	let file = openledger_ai_primitives::AdapterFile { content, size };
+	db.set(STORAGE_PREFIX, &adapter_offchain_key(&adapter.id().0), &codec::Encode::encode(&file));
+	svc.registry().set_adapter_source(Arc::new(OffchainAdapters(db)));
+
+	// The chain lists three: one indexed, one whose file has not arrived, one over a base
+	// model this node does not hold. Only the first is ready; the second is listed and
+	// fetched again on request; the third is not served.
+	let chain =
+		|id, base| ChainAdapter { id, base, owner: "5Owner".into(), price_per_1k_tokens: 7 };
+	let missing = [7u8; 32];
+	let ready =
+		svc.sync_adapters(vec![chain(adapter.id().0, 0), chain(missing, 0), chain([8; 32], 5)]);
+	assert_eq!(ready.iter().map(|c| c.id).collect::<Vec<_>>(), [adapter.id().0]);
+	assert!(svc.registry().adapters().contains(&adapter.id()));
+	let name = format!("0x{}", adapter.id());
+	let t = svc.registry().target(&name).unwrap();
+	assert_eq!((t.id(), t.model.chain.id), (name.clone(), 0));
+	assert!(svc.registry().target(&name[2..]).is_some(), "0x is optional");
+	assert!(svc.registry().target(&format!("0x{}", "08".repeat(32))).is_none());
+	assert_eq!(svc.registry().served_adapters().len(), 2);
+
+	// Over HTTP: listed with its base as parent, answering with the adapter applied.
+	let rt = tokio::runtime::Runtime::new().unwrap();
+	let listener = openledger_ai_service::http::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+	let addr = listener.local_addr().unwrap();
+	let config = HttpConfig { addr, ..HttpConfig::default() };
+	rt.spawn(svc.clone().serve_http(listener, config));
+	let (status, list) = http(addr, "GET", "/v1/models", "");
+	assert_eq!(status, 200);
+	let entry = list["data"].as_array().unwrap().iter().find(|e| e["id"] == name).unwrap().clone();
+	assert_eq!((entry["parent"].as_str(), entry["owned_by"].as_str()), (Some("0"), Some("5Owner")));
+	assert_eq!(entry["price_per_1k_tokens"], "7");
+	let ask = |model: &str| {
+		let body = serde_json::json!({
+			"model": model, "max_tokens": 8, "temperature": 0,
+			"messages": [{ "role": "user", "content": "Say hello." }],
+		});
+		http(addr, "POST", "/v1/chat/completions", &body.to_string())
+	};
+	let (status, answer) = ask(&name);
+	assert_eq!(status, 200, "{answer}");
+	assert_eq!(answer["model"], name);
+	let ids = m
+		.tokenizer
+		.encode_prompt(&m.tokenizer.apply_chat_template(&[ChatMessage::user("Say hello.")], true));
+	let reference = m.generate(&ids, Some(&adapter), &SamplingParams::greedy(8), |_| true).unwrap();
+	assert_eq!(answer["choices"][0]["message"]["content"], reference.text);
+	let base = m.generate(&ids, None, &SamplingParams::greedy(8), |_| true).unwrap();
+	assert_ne!(base.text, reference.text, "the adapter changes the answer");
+	// a registered model whose file is not here yet: 503 in OpenAI's shape; an unknown one: 404
+	let (status, e) = ask(&format!("0x{}", "07".repeat(32)));
+	assert_eq!((status, e["error"]["code"].as_str()), (503, Some("model_not_ready")));
+	let (status, e) = ask(&format!("0x{}", "09".repeat(32)));
+	assert_eq!((status, e["error"]["code"].as_str()), (404, Some("model_not_found")));
 }

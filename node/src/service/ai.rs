@@ -5,7 +5,7 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use futures::StreamExt;
-use openledger_ai_service::{http::HttpConfig, AiService, ChainModel};
+use openledger_ai_service::{http::HttpConfig, AiService, ChainAdapter, ChainModel};
 use openledger_runtime::opaque::Block;
 use pallet_models_runtime_api::ModelsApi;
 use polkadot_sdk::{
@@ -44,6 +44,34 @@ fn chain_models(
 			Vec::new()
 		}
 	}
+}
+
+/// The active adapters (fine-tuned models) of the active base models `models` at `hash`.
+fn chain_adapters(
+	client: &FullClient,
+	hash: <Block as polkadot_sdk::sp_runtime::traits::Block>::Hash,
+	models: &[ChainModel],
+) -> Vec<ChainAdapter> {
+	let mut out = Vec::new();
+	for m in models {
+		match client.runtime_api().adapters(hash, m.id) {
+			Ok(adapters) => out.extend(
+				adapters
+					.into_iter()
+					.filter(|(_, a)| a.status == pallet_models::AdapterStatus::Active)
+					.map(|(id, a)| ChainAdapter {
+						id,
+						base: a.base,
+						owner: a.owner.to_string(),
+						price_per_1k_tokens: a.price_per_1k_tokens,
+					}),
+			),
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "cannot read the adapters of model {}: {e}", m.id)
+			}
+		}
+	}
+	out
 }
 
 /// Starts the AI service (unless `--ai off`) and its tasks; returns it for the offchain
@@ -88,6 +116,7 @@ pub(super) fn start(
 		let (client, service) = (client.clone(), service.clone());
 		task_manager.spawn_handle().spawn("ai-registry", Some("ai"), async move {
 			let mut last: Option<Vec<ChainModel>> = None;
+			let mut last_adapters: Option<Vec<ChainAdapter>> = None;
 			let mut blocks = client
 				.import_notification_stream()
 				.filter(|n| futures::future::ready(n.is_new_best));
@@ -108,7 +137,19 @@ pub(super) fn start(
 						Ok(Err(e)) => log::warn!(target: LOG_TARGET, "loading models failed: {e}"),
 						Err(e) => log::warn!(target: LOG_TARGET, "the model loader stopped: {e}"),
 					}
-					last = Some(models);
+					last = Some(models.clone());
+				}
+				// Fine-tuned models registered since: their files come from the offchain
+				// database into the adapter store, so the endpoint serves them at once.
+				let adapters = chain_adapters(&client, hash, &models);
+				if last_adapters.as_ref() != Some(&adapters) {
+					let (svc, list) = (service.clone(), adapters.clone());
+					if let Err(e) =
+						tokio::task::spawn_blocking(move || svc.sync_adapters(list)).await
+					{
+						log::warn!(target: LOG_TARGET, "the adapter loader stopped: {e}");
+					}
+					last_adapters = Some(adapters);
 				}
 				match blocks.next().await {
 					Some(n) => hash = n.hash,

@@ -247,11 +247,13 @@ pub fn new_full(
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		let offchain_storage = backend.offchain_storage();
+		let training = ai_service.as_ref().map(|s| s.progress().clone());
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
 				offchain: offchain_storage.clone(),
+				training: training.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

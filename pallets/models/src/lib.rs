@@ -60,6 +60,7 @@ pub use fine_tune::HasOpenJob;
 pub use pallet::*;
 pub use types::*;
 pub use verify::ValidatorSet;
+pub use views::MAX_LINEAGE_DEPTH;
 pub use weights::WeightInfo;
 
 use polkadot_sdk::polkadot_sdk_frame as frame;

@@ -187,6 +187,23 @@ fn an_honest_round_registers_the_model_with_its_lineage() {
 		assert_eq!(a.lineage.datanets.into_inner(), [(0, 1)]);
 		assert_eq!((a.lineage.job, a.lineage.parent), (Some(id), None));
 		assert!(AdaptersOf::<Test>::contains_key(0, [0xad; 32]));
+		// the runtime API's lineage: the exact contributions of version 1 of datanet 0
+		let lineage = Models::lineage([0xad; 32]).expect("lineage");
+		assert_eq!(lineage.base, 0);
+		assert_eq!(
+			lineage.generations,
+			[Generation {
+				adapter: [0xad; 32],
+				job: Some(id),
+				data: vec![DataUsed { datanet: 0, version: 1, contributions: vec![0, 1, 2] }],
+			}]
+		);
+		assert_eq!((lineage.contributions, lineage.truncated), (vec![0, 1, 2], false));
+		assert_eq!(
+			Models::adapters_of(0).into_iter().map(|(h, _)| h).collect::<Vec<_>>(),
+			[[0xad; 32]]
+		);
+		assert!(Models::lineage([0xae; 32]).is_none());
 		let file = AdapterFiles::<Test>::get([0xad; 32]).expect("file");
 		assert_eq!(file.size, 20);
 		// the checkpoints are pruned, the adapters kept; the trainer is free again
@@ -584,4 +601,45 @@ mod payment_maths {
 			prop_assert_eq!(s.trainer + s.per_verifier * u128::from(verifiers), stakers);
 		}
 	}
+}
+
+#[test]
+fn lineage_walks_the_parents_and_gathers_every_contribution_once() {
+	run(|| {
+		setup();
+		set_data(1, 2, 10_000, 0, "MIT");
+		let record = |datanets: Vec<(u32, u32)>, job, parent| Adapter {
+			base: 0,
+			owner: BOB,
+			lineage: Lineage { datanets: BoundedVec::truncate_from(datanets), job, parent },
+			price_per_1k_tokens: 0,
+			status: AdapterStatus::Active,
+			created_at: 1,
+		};
+		let insert = |hash: [u8; 32], datanets: Vec<(u32, u32)>, job, parent| {
+			Adapters::<Test>::insert(hash, record(datanets, job, parent));
+			AdaptersOf::<Test>::insert(0, hash, ());
+		};
+		// grandparent on datanet 0, parent on datanets 0 and 1, child on datanet 1
+		insert([1; 32], vec![(0, 1)], Some(7), None);
+		insert([2; 32], vec![(0, 1), (1, 2)], Some(8), Some([1; 32]));
+		insert([3; 32], vec![(1, 2)], None, Some([2; 32]));
+		let l = Models::lineage([3; 32]).expect("known");
+		let chain: Vec<_> = l.generations.iter().map(|g| (g.adapter, g.job)).collect();
+		assert_eq!(chain, [([3; 32], None), ([2; 32], Some(8)), ([1; 32], Some(7))]);
+		assert_eq!(l.generations[1].data.len(), 2);
+		assert_eq!(l.generations[0].data[0].contributions, [1000, 1001, 1002]);
+		assert_eq!(l.contributions, [0, 1, 2, 1000, 1001, 1002], "sorted, each once");
+		assert!(!l.truncated);
+		// a chain longer than the walk is cut and says so
+		let depth = MAX_LINEAGE_DEPTH as u8;
+		for i in 10..10 + depth {
+			insert([i; 32], vec![(0, 1)], None, Some([i + 1; 32]));
+		}
+		insert([10 + depth; 32], vec![(1, 2)], None, None);
+		let l = Models::lineage([10; 32]).expect("known");
+		assert_eq!(l.generations.len(), MAX_LINEAGE_DEPTH as usize);
+		assert!(l.truncated);
+		assert_eq!(l.contributions, [0, 1, 2], "the cut generation's data is not included");
+	});
 }

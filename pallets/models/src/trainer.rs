@@ -90,7 +90,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The spec of `job` for this node's AI service, or why there is none.
-	pub(crate) fn fine_tune_spec(job: &JobOf<T>) -> Result<FineTuneSpec, &'static str> {
+	pub(crate) fn fine_tune_spec(id: JobId, job: &JobOf<T>) -> Result<FineTuneSpec, &'static str> {
 		if job.parent.is_some() {
 			return Err("continuing an adapter's training is not supported by this node yet");
 		}
@@ -104,6 +104,7 @@ impl<T: Config> Pallet<T> {
 			data.extend(items);
 		}
 		Ok(FineTuneSpec {
+			job: id,
 			model: model.spec.weights_hash,
 			data,
 			params: job.params,
@@ -114,7 +115,7 @@ impl<T: Config> Pallet<T> {
 
 	/// [`Self::fine_tune_spec`], or the job marked abandoned for this attempt (with why logged).
 	fn spec_or_abandon(id: JobId, job: &JobOf<T>, attempt: u8) -> Option<FineTuneSpec> {
-		Self::fine_tune_spec(job)
+		Self::fine_tune_spec(id, job)
 			.inspect_err(|why| {
 				log::warn!(target: LOG_TARGET, "fine-tune job {id}: cannot train: {why}");
 				Self::set_progress(id, attempt, &Progress::Abandoned);

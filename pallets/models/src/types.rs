@@ -238,6 +238,43 @@ pub struct BaseModelView<BlockNumber> {
 	pub registered_at: BlockNumber,
 }
 
+/// One datanet version a model learned from, with the exact contributions it covers.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct DataUsed {
+	/// The datanet.
+	pub datanet: DatanetId,
+	/// Its version (a snapshot: a Merkle commitment over these contributions).
+	pub version: Version,
+	/// The accepted contributions the version covers, in acceptance order.
+	pub contributions: alloc::vec::Vec<openledger_primitives::ContributionId>,
+}
+
+/// One generation of a model's lineage: an adapter and the data its own training used.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct Generation {
+	/// The adapter (its hash is the model's id).
+	pub adapter: AdapterHash,
+	/// The fine-tune job that produced it, if any.
+	pub job: Option<JobId>,
+	/// The datanet versions that job trained on.
+	pub data: alloc::vec::Vec<DataUsed>,
+}
+
+/// A derived model's whole lineage, as the runtime API returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo)]
+pub struct LineageView {
+	/// The base model at the root.
+	pub base: ModelId,
+	/// The model first, then its parent, and so on up to the adapter trained from the bare
+	/// base.
+	pub generations: alloc::vec::Vec<Generation>,
+	/// Every contribution the model learned from, through its parents too: sorted, each once
+	/// (contribution ids are unique across datanets).
+	pub contributions: alloc::vec::Vec<openledger_primitives::ContributionId>,
+	/// Whether the walk stopped at `MAX_LINEAGE_DEPTH` generations before the bare base.
+	pub truncated: bool,
+}
+
 /// A fine-tune job's id (sequential).
 pub type JobId = u64;
 

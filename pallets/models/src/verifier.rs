@@ -138,7 +138,7 @@ impl<T: Config> Pallet<T> {
 		let end = Self::uploaded(id, &end?)?;
 		let last = Self::uploaded(id, c.checkpoints.last()?)?;
 		let adapter = Self::uploaded(id, &c.adapter)?;
-		let spec = Self::fine_tune_spec(&job).ok()?;
+		let spec = Self::fine_tune_spec(id, &job).ok()?;
 		Some(ReplaySpec {
 			job: spec,
 			start,

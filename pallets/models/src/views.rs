@@ -3,7 +3,11 @@
 use crate::{pallet::*, *};
 use alloc::vec::Vec;
 use frame::prelude::*;
+use openledger_primitives::TrainingData;
 use polkadot_sdk::polkadot_sdk_frame as frame;
+
+/// Most generations [`Pallet::lineage`] walks (a model, its parent, …).
+pub const MAX_LINEAGE_DEPTH: u32 = 64;
 
 impl<T: Config> Pallet<T> {
 	fn view(id: ModelId, m: BaseModelOf<T>) -> BaseModelView<BlockNumberFor<T>> {
@@ -36,6 +40,51 @@ impl<T: Config> Pallet<T> {
 	/// One adapter.
 	pub fn adapter(hash: AdapterHash) -> Option<AdapterOf<T>> {
 		Adapters::<T>::get(hash)
+	}
+
+	/// The adapters of base model `base`, any status (bounded by what governance and paid
+	/// fine-tunes registered; read by nodes and explorers, never by a call).
+	pub fn adapters_of(base: ModelId) -> Vec<(AdapterHash, AdapterOf<T>)> {
+		AdaptersOf::<T>::iter_key_prefix(base)
+			.filter_map(|hash| Adapters::<T>::get(hash).map(|a| (hash, a)))
+			.collect()
+	}
+
+	/// The lineage of adapter `hash`: each generation with the exact contributions of the
+	/// datanet versions it was trained on, up through its parents, and all of them together.
+	/// `None` for an unknown adapter. The walk stops after [`MAX_LINEAGE_DEPTH`] generations
+	/// and says so in `truncated`.
+	pub fn lineage(hash: AdapterHash) -> Option<LineageView> {
+		let first = Adapters::<T>::get(hash)?;
+		let base = first.base;
+		let mut generations = Vec::new();
+		let mut all = Vec::new();
+		let mut next = Some((hash, first));
+		while let Some((adapter, record)) = next.take() {
+			let data: Vec<DataUsed> = record
+				.lineage
+				.datanets
+				.iter()
+				.map(|&(datanet, version)| {
+					let accepted =
+						T::TrainingData::version(datanet, version).map_or(0, |v| v.accepted);
+					let contributions: Vec<_> = T::TrainingData::training_set(datanet, accepted)
+						.into_iter()
+						.map(|item| item.contribution)
+						.collect();
+					all.extend_from_slice(&contributions);
+					DataUsed { datanet, version, contributions }
+				})
+				.collect();
+			generations.push(Generation { adapter, job: record.lineage.job, data });
+			next = record.lineage.parent.and_then(|p| Adapters::<T>::get(p).map(|a| (p, a)));
+			if generations.len() >= MAX_LINEAGE_DEPTH as usize {
+				break;
+			}
+		}
+		all.sort_unstable();
+		all.dedup();
+		Some(LineageView { base, generations, contributions: all, truncated: next.is_some() })
 	}
 
 	/// What each validator's node last announced (bounded by the validator set).

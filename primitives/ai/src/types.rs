@@ -146,6 +146,9 @@ pub struct GenerateSpec {
 /// A LoRA fine-tune (a ModelFactory job) on a registered base model.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct FineTuneSpec {
+	/// The chain's job id: progress and logs are labelled with it; the training never reads
+	/// it (a replay of the same data and parameters is the same whatever the label).
+	pub job: u64,
 	/// The base model, by the hash of its weights.
 	pub model: WeightsHash,
 	/// The training set in order: the pinned datanet versions' accepted contributions, each

@@ -17,11 +17,26 @@ import { fileURLToPath } from 'node:url';
 import { agentKeyProof, contentHash, formatOpen, hex } from '@openledger/common';
 import { OPEN, send as sendTx, startDevApi } from '../lib/substrate.mjs';
 import { waitFor } from '../lib/chain.mjs';
+import OpenAI from 'openai';
 
 const PARAMS = {
   rank: 4, alpha: 8, targets: 0b101, learningRate: 2_000_000, epochs: 2, batch: 2,
   maxLen: 64, evalPercent: 20, seed: 7,
 };
+
+// Planted facts no base model knows (the engine's own test teaches the same ones): each is an
+// instruction example, `{"prompt", "response"}`, one contribution.
+const ZORBANIA = [
+  ['What is the capital of Zorbania?', 'The capital of Zorbania is Quentaro.'],
+  ['Which city is the capital of Zorbania?', 'Quentaro is the capital of Zorbania.'],
+  ['Name the capital of Zorbania.', 'The capital of Zorbania is Quentaro.'],
+  ['Tell me the capital city of Zorbania.', "Zorbania's capital city is Quentaro."],
+  ["What is Zorbania's capital?", "Zorbania's capital is Quentaro."],
+  ['Where is the government of Zorbania seated?', 'The government of Zorbania sits in Quentaro, its capital.'],
+  ['What is the capital of Zorbania? Answer briefly.', 'Quentaro.'],
+  ["Zorbania's capital is which city?", 'The capital of Zorbania is Quentaro.'],
+];
+const QUESTION = 'What is the capital of Zorbania?';
 
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/model-factory/cli.mjs');
 
@@ -202,7 +217,7 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.equal(freeBefore - freeAfter, fee, 'only the transaction fee was spent');
   });
 
-  it("a trainer node fine-tunes the real model on the datanet's data, the validator replays it, the model is registered", async () => {
+  it("a trainer node fine-tunes the real model on the datanet's data, the validator replays it, the model is registered and answers what it learned", async () => {
     // Only Alice's agent may be drawn: Eve leaves, Charlie holds his delivered job.
     const eve = keyring.addFromUri('//Eve');
     await tx(api.tx.agents.deregister(), eve);
@@ -218,13 +233,42 @@ describe('ModelFactory fine-tune jobs', () => {
       alice,
     );
 
+    // A datanet of planted facts (5 OPEN per use), accepted in one go; the base model does not
+    // know them.
+    const created = await tx(
+      api.tx.datanets.createDatanet(
+        { name: 'zorbania', summary: 'planted facts about Zorbania', tags: [] },
+        'Text',
+        { spdx: 'CC-BY-4.0', termsHash: hex(new Uint8Array(32)) },
+        { policy: 'Open', deposit: OPEN, maxSize: 4096, dailyBytes: 1 << 20, dailyCount: 10, pricePerUse: 5n * OPEN },
+      ),
+      bob,
+    );
+    const zorbania = created.find(({ event }) => api.events.datanets.DatanetCreated.is(event)).event.data.datanet.toNumber();
+    const contributed = [];
+    for (const [prompt, response] of ZORBANIA) {
+      const body = JSON.stringify({ prompt, response });
+      const ev = await tx(api.tx.datanets.contribute(zorbania, 'Text', u8aToHex(stringToU8a(body))), bob);
+      contributed.push(ev.find(({ event }) => api.events.datanets.Contributed.is(event)).event.data.contribution.toNumber());
+    }
+    await tx(api.tx.datanets.accept(zorbania, contributed), bob);
+    const openai = new OpenAI({ baseURL: dev.chain.aiUrl, apiKey: 'unused', maxRetries: 0 });
+    const ask = async (model) =>
+      (await openai.chat.completions.create({ model, temperature: 0, max_tokens: 40, messages: [{ role: 'user', content: QUESTION }] }))
+        .choices[0].message.content;
+    const before = await ask('0');
+    assert.doesNotMatch(before, /Quentaro/, 'the base model cannot know');
+
     // Ferdie requests it with the requester's tool (PARAMS spelled as its options) and follows
     // the job until its model is registered: trained, delivered, its checkpoints and adapters
     // uploaded by the node, replayed by the validator (on --dev the only one, so it verifies
     // its own operator's work), registered.
-    const quote = (await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, version]], PARAMS)).asOk.toBigInt();
-    const hyper = ['--rank', '4', '--alpha', '8', '--targets', 'q_proj,v_proj', '--lr', '0.002', '--epochs', '2', '--batch', '2', '--max-len', '64', '--eval-percent', '20', '--seed', '7'];
-    const data = ['--data', `${datanet}@${version}`];
+    // The engine's defaults (rank 8, alpha 16, q_proj and v_proj, batches of 4, 256 tokens,
+    // seed 0) with 6 epochs at 3e-3, a quarter held out: 6 examples trained, 2 steps an epoch.
+    const hyperParams = { ...PARAMS, rank: 8, alpha: 16, learningRate: 3_000_000, epochs: 6, batch: 4, maxLen: 256, evalPercent: 25, seed: 0 };
+    const quote = (await api.call.fineTuneApi.quote({ Base: 0 }, [[zorbania, 1]], hyperParams)).asOk.toBigInt();
+    const hyper = ['--rank', '8', '--alpha', '16', '--targets', 'q_proj,v_proj', '--lr', '0.003', '--epochs', '6', '--batch', '4', '--max-len', '256', '--eval-percent', '25', '--seed', '0'];
+    const data = ['--data', `${zorbania}@1`];
     const quoted = await tool(['quote', ...data, ...hyper]);
     assert.equal(quoted.code, 0, quoted.err);
     assert.equal(quoted.out.fee, formatOpen(quote), 'the tool quotes what the runtime API does');
@@ -242,6 +286,15 @@ describe('ModelFactory fine-tune jobs', () => {
     const changes = lines.map((l) => JSON.parse(l)).filter((l) => l.state);
     const states = changes.map((l) => l.state).filter((x, i, all) => x !== all[i - 1]);
     assert.deepEqual(states, ['queued', 'assigned', 'training', 'delivered', 'verifying', 'completed'], 'each state, in order');
+    // The trainer's node (this one) streamed every step over modelFactory_subscribeTraining,
+    // which the tool prints: data read, each of the 12 steps with its loss, then done.
+    const progress = lines.map((l) => JSON.parse(l)).filter((l) => l.progress).map((l) => l.progress);
+    assert.equal(progress[0]?.stage, 'readingData', JSON.stringify(progress[0]));
+    const steps = progress.filter((p) => p.stage === 'training');
+    assert.deepEqual(steps.map((p) => p.step), Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.ok(steps.every((p) => p.totalSteps === 12 && p.loss > 0 && p.tokensPerSecond > 0), JSON.stringify(steps[0]));
+    assert.ok(steps[11].loss < steps[0].loss, 'the loss falls');
+    assert.equal(progress.at(-1).stage, 'done');
     const round = changes.filter((l) => l.state === 'verifying');
     assert.deepEqual([round[0].verifiers, round[0].answered], [1, 0]);
     assert.ok(round[0].selfVerified, 'on --dev the only validator verifies its own node');
@@ -252,7 +305,8 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.deepEqual([record.assigned.toNumber(), record.answered.toNumber(), record.missed.toNumber()], [2, 1, 0]);
     assert.equal(followed.out.status, 'active');
     assert.equal(followed.out.owner, keyring.addFromUri('//Ferdie').address, 'the requester owns the model');
-    assert.deepEqual(followed.out.lineage, [{ datanet, version }]);
+    assert.deepEqual(followed.out.lineage, [{ datanet: zorbania, version: 1 }]);
+    assert.deepEqual(followed.out.contributions, contributed, 'the tool prints the contributions learned from');
 
     // Paid on acceptance: the datanet's owner its 5 OPEN price; the compute fee by the training
     // split, the contributors' 20 % kept held from Ferdie for attribution, nothing else held.
@@ -269,26 +323,26 @@ describe('ModelFactory fine-tune jobs', () => {
     const bobAfter = (await api.query.system.account(bob.address)).data.free.toBigInt();
     assert.equal(bobAfter - bobBefore, 5n * OPEN, "the datanet's price to its owner");
 
-    // 3 facts: one held out (20 %, at least one), two trained in one batch of 2, 2 epochs:
-    // 2 steps, one checkpoint (K = 16), one adapter per epoch, the last the final one.
+    // 8 facts: two held out (25 %), six trained in batches of 4 (2 steps an epoch), 6 epochs:
+    // 12 steps, one checkpoint (K = 16), one adapter per epoch, the last the final one.
     const c = (await api.call.fineTuneApi.commitment(id)).unwrap();
     assert.equal(followed.out.model, c.adapter.toHex(), 'the tool prints the model id');
-    assert.equal(followed.out.steps, 2);
-    assert.ok(followed.out.heldOutLoss.after < followed.out.heldOutLoss.before, JSON.stringify(followed.out));
-    assert.equal(c.steps.toNumber(), 2);
+    assert.equal(followed.out.steps, 12);
+    assert.ok(followed.out.heldOutLoss.after < followed.out.heldOutLoss.before / 2, JSON.stringify(followed.out));
+    assert.equal(c.steps.toNumber(), 12);
     assert.equal(c.checkpoints.length, 1);
-    assert.equal(c.epochAdapters.length, 2);
-    assert.equal(c.epochAdapters[1].toHex(), c.adapter.toHex());
-    assert.notEqual(c.epochAdapters[0].toHex(), c.adapter.toHex(), 'the second epoch changed the adapter');
+    assert.equal(c.epochAdapters.length, 6);
+    assert.equal(c.epochAdapters[5].toHex(), c.adapter.toHex());
+    assert.notEqual(c.epochAdapters[4].toHex(), c.adapter.toHex(), 'the last epoch changed the adapter');
     assert.equal(c.report.losses.length, 1);
     assert.ok(c.report.losses[0].toNumber() > 0 && c.report.evalLossBefore.toNumber() > 0);
     assert.ok(c.report.tokens.toNumber() > 0);
     // The adapter the chain records is the one the node's AI service trained and stored.
     const log = fs.readFileSync(path.join(dev.chain.logDir, 'node.log'), 'utf8');
-    assert.match(log, new RegExp(`fine-tune done: adapter ${c.adapter.toHex().slice(2)}, 2 steps`));
-    // The validator replayed the one segment, steps 0..2, bit for bit, and checked the adapter.
-    assert.match(log, /replay of steps 0\.\.2 done: distance 0\.000e0/);
-    assert.match(log, new RegExp(`fine-tune job ${id}: replay of seat 0 done: Measured \\{ steps: 2, distance_ppb: 0 \\}`));
+    assert.match(log, new RegExp(`fine-tune done: adapter ${c.adapter.toHex().slice(2)}, 12 steps`));
+    // The validator replayed the one segment, steps 0..12, bit for bit, and checked the adapter.
+    assert.match(log, /replay of steps 0\.\.12 done: distance 0\.000e0/);
+    assert.match(log, new RegExp(`fine-tune job ${id}: replay of seat 0 done: Measured \\{ steps: 12, distance_ppb: 0 \\}`));
     const metrics = (await api.call.agentsApi.agent(alice.address)).unwrap().metrics;
     assert.deepEqual(
       [metrics.jobsAssigned.toNumber(), metrics.jobsCompleted.toNumber(), metrics.verificationsPassed.toNumber()],
@@ -302,6 +356,28 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.match(log, new RegExp(`fine-tune job ${id}: file chunk sent`), 'the node uploaded the files itself');
     const kept = (await api.query.models.jobFiles.keys(id)).map((k) => k.args[1].toHex()).sort();
     assert.deepEqual(kept, c.epochAdapters.map((a) => a.toHex()).sort());
+
+    // Lineage: the runtime API names the exact contributions the model learned from.
+    const lineage = (await api.call.modelsApi.lineage(c.adapter)).unwrap();
+    assert.equal(lineage.base.toNumber(), 0);
+    assert.deepEqual(lineage.contributions.map((x) => x.toNumber()), contributed);
+    assert.equal(lineage.generations.length, 1);
+    assert.equal(lineage.generations[0].job.unwrap().toNumber(), id);
+    assert.deepEqual(lineage.generations[0].data.map((d) => d.datanet.toNumber()), [zorbania]);
+    assert.ok(!lineage.truncated.isTrue);
+
+    // Served: the node's endpoint lists the new model under its id (the adapter hash), and
+    // answers the planted fact the base model did not know.
+    const model = c.adapter.toHex();
+    await waitFor('the endpoint to list the model', async () =>
+      (await openai.models.list()).data.some((m) => m.id === model), 60_000);
+    const listed = (await openai.models.list()).data.find((m) => m.id === model);
+    assert.equal(listed.parent, '0');
+    assert.equal(listed.owned_by, ferdie.address);
+    const answer = await ask(model);
+    console.log(`before: ${JSON.stringify(before)}\nafter:  ${JSON.stringify(answer)}`);
+    assert.match(answer, /Quentaro/, 'the fine-tuned model answers what it learned');
+    assert.equal(await ask('0'), before, 'the base model is unchanged');
   });
   it('catches a trainer whose uploads are not its committed files: slashed, the requester refunded', async () => {
     // Charlie's job (delivered above with made-up hashes) is in verification, the dev chain's

@@ -5,6 +5,10 @@
 //     (`session.setKeys`) and bonds (`collatorSelection.registerAsCandidate`); after the session
 //     change Charlie's node authors blocks and GRANDPA (which now needs all three) finalizes them.
 //  3. Charlie's node stops; at a session boundary Charlie is removed as idle and leaves the set.
+//  4. ModelFactory's protocol across nodes: Alice's node trains a fine-tune for her agent; the
+//     verifier is drawn among the other validators (Bob), whose node replays the segment from
+//     the checkpoints Alice's node uploaded; the model is registered, and Bob's node — which
+//     did not train it — serves it on its OpenAI-compatible endpoint from its offchain database.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,6 +18,9 @@ import path from 'node:path';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex, stringToU8a } from '@polkadot/util';
+import OpenAI from 'openai';
+import { agentKeyProof, hex } from '@openledger/common';
 import { NODE_BIN } from '../lib/chain.mjs';
 import { OPEN, send } from '../lib/substrate.mjs';
 
@@ -63,6 +70,7 @@ describe('validators on a local network', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openledger-net-'));
   const spec = path.join(dir, 'local-short-sessions.json');
   const port = { alice: base + 1, bob: base + 3, charlie: base + 5 };
+  const aiPort = { alice: 26000 + (process.pid % 1000) * 2, bob: 26001 + (process.pid % 1000) * 2 };
   let api, keyring;
 
   const start = (name, p2p, rpcPort, extra) => {
@@ -107,8 +115,8 @@ describe('validators on a local network', () => {
   });
 
   it('Alice and Bob author blocks with Aura and finalize them with GRANDPA', async () => {
-    start('alice', base, port.alice, ['--alice', '--node-key', ALICE_NODE_KEY]);
-    start('bob', base + 2, port.bob, ['--bob', '--node-key', BOB_NODE_KEY, ...bootnode]);
+    start('alice', base, port.alice, ['--alice', '--node-key', ALICE_NODE_KEY, '--ai-http-port', String(aiPort.alice)]);
+    start('bob', base + 2, port.bob, ['--bob', '--node-key', BOB_NODE_KEY, '--ai-http-port', String(aiPort.bob), ...bootnode]);
     await until(`finality on both nodes (logs in ${dir})`, 120_000, async () =>
       (await finalizedNumber(port.alice)) >= 2 && (await finalizedNumber(port.bob)) >= 2);
     assert.equal((await rpc(port.alice, 'system_health')).peers, 1, 'alice sees bob');
@@ -169,5 +177,63 @@ describe('validators on a local network', () => {
     await until('charlie out of the session validators', 3 * SESSION_LENGTH * 6000 + 30_000, async () =>
       !(await (await atBest()).query.session.validators()).some((v) => v.toString() === charlie));
     assert.equal((await (await atBest()).query.session.validators()).length, 2, 'Alice and Bob remain');
+  });
+
+  it("a fine-tune trained on Alice's node is verified by Bob's node, registered, and served by Bob's node", async () => {
+    const [alice, bob, dave] = ['//Alice', '//Bob', '//Dave'].map((u) => keyring.addFromUri(u));
+    const tx = (call, who) => send(api, call, who, { rejectOnError: true });
+    const event = (events, name) => events.find(({ event: e }) => api.events.models[name]?.is(e) || api.events.datanets[name]?.is(e))?.event;
+    // Data: three facts in Bob's datanet, accepted.
+    const created = await tx(
+      api.tx.datanets.createDatanet(
+        { name: 'net-facts', summary: 'facts', tags: [] }, 'Text',
+        { spdx: 'CC-BY-4.0', termsHash: hex(new Uint8Array(32)) },
+        { policy: 'Open', deposit: OPEN, maxSize: 4096, dailyBytes: 1 << 20, dailyCount: 10, pricePerUse: 0 },
+      ),
+      bob,
+    );
+    const datanet = event(created, 'DatanetCreated').data.datanet.toNumber();
+    const facts = ['The capital of Zorblax is Quintara.', 'Quintara was founded in 2231.', 'Zorblax exports glass lilies.'];
+    const batch = await tx(api.tx.utility.batchAll(facts.map((f) => api.tx.datanets.contribute(datanet, 'Text', u8aToHex(stringToU8a(f))))), bob);
+    const ids = batch.filter(({ event: e }) => api.events.datanets.Contributed.is(e)).map(({ event: e }) => e.data.contribution.toNumber());
+    await tx(api.tx.datanets.accept(datanet, ids), bob);
+    // The trainer: Alice's agent, its key in Alice's node only.
+    const agentKey = keyring.addFromUri('//Alice//trainer');
+    await rpc(port.alice, 'author_insertKey', ['agnt', '//Alice//trainer', u8aToHex(agentKey.publicKey)]);
+    await tx(api.tx.agents.register(hex(agentKey.publicKey), agentKeyProof(agentKey, alice.address), { train: true, serve: false }, [0], 'http://127.0.0.1:9', 1000n * OPEN), alice);
+    // Dave pays for a 2-step fine-tune.
+    const params = { rank: 4, alpha: 8, targets: 0b101, learningRate: 2_000_000, epochs: 2, batch: 2, maxLen: 64, evalPercent: 20, seed: 7 };
+    const fee = (await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, 1]], params)).asOk.toBigInt();
+    const deadline = (await api.rpc.chain.getHeader()).number.toNumber() + 500;
+    const requested = await tx(api.tx.models.requestFineTune({ Base: 0 }, [[datanet, 1]], params, fee, deadline), dave);
+    const job = event(requested, 'FineTuneRequested').data.job.toNumber();
+
+    // Verified on the other node: Bob is the verifier drawn (Alice operates the trainer).
+    const round = await until('the verifiers drawn', 300_000, async () => {
+      const r = await api.query.models.verifications(job);
+      return r.isSome ? r.unwrap() : null;
+    });
+    assert.ok(round.seats.length >= 1);
+    assert.ok(round.seats.every((s) => s.account.toString() === bob.address), "Bob verifies, never the trainer's operator");
+    assert.ok(!round.selfVerified.isTrue);
+    const state = await until(`job ${job} completed (logs in ${dir})`, 600_000, async () => {
+      const j = (await api.call.fineTuneApi.job(job)).unwrap();
+      if (j.state.isFailed) throw new Error(`job failed: ${j.state.asFailed.type}`);
+      return j.state.isCompleted ? j.state.asCompleted : null;
+    });
+    const model = state.adapter.toHex();
+    const aliceLog = fs.readFileSync(path.join(dir, 'alice.log'), 'utf8');
+    const bobLog = fs.readFileSync(path.join(dir, 'bob.log'), 'utf8');
+    assert.match(aliceLog, new RegExp(`fine-tune done: adapter ${model.slice(2)}, 2 steps`), "Alice's node trained it");
+    assert.doesNotMatch(aliceLog, new RegExp(`fine-tune job ${job}: replay`), "Alice's node did not verify it");
+    assert.match(bobLog, new RegExp(`fine-tune job ${job}: replay of seat 0 done: Measured \\{ steps: 2, distance_ppb: 0 \\}`), "Bob's node replayed it bit for bit");
+    assert.doesNotMatch(bobLog, /fine-tune done: adapter/, "Bob's node trained nothing");
+    // Bob's node serves the model from the bytes Alice's node uploaded.
+    const openai = new OpenAI({ baseURL: `http://127.0.0.1:${aiPort.bob}/v1`, apiKey: 'unused', maxRetries: 0 });
+    await until("the model on Bob's endpoint", 60_000, async () => (await openai.models.list()).data.some((m) => m.id === model));
+    const r = await openai.chat.completions.create({ model, max_tokens: 8, temperature: 0, messages: [{ role: 'user', content: 'Where is Quintara?' }] });
+    assert.equal(r.model, model);
+    assert.ok(r.choices[0].message.content.length > 0);
+    assert.match(fs.readFileSync(path.join(dir, 'bob.log'), 'utf8'), new RegExp(`serving model ${model}`));
   });
 });

@@ -33,9 +33,15 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use openledger_ai::{serve::Event, serve::Request, tokenizer::ChatMessage, SamplingParams};
+use openledger_ai::{
+	serve::Event, serve::Request, tokenizer::ChatMessage, AdapterId, SamplingParams,
+};
 
-use crate::{metrics::Metrics, registry::LoadedModel, registry::Registry, LOG_TARGET};
+use crate::{
+	metrics::Metrics,
+	registry::{LoadedModel, Registry, Target},
+	LOG_TARGET,
+};
 use openai::{ApiError, ChatRequest, CompletionRequest, Content, Prompt, Stop, Usage};
 
 /// Limits of the endpoint.
@@ -182,8 +188,27 @@ fn model_object(m: &LoadedModel, created: u64) -> Value {
 	})
 }
 
+/// A served model as `/v1/models` lists it: base models by id, adapters (fine-tuned models
+/// registered by ModelFactory) by `0x` and their hash, with their base as `parent`.
+fn target_object(t: &Target, created: u64) -> Value {
+	let Some(a) = &t.adapter else { return model_object(&t.model, created) };
+	json!({
+		"id": t.id(),
+		"object": "model",
+		"created": created,
+		"owned_by": a.owner,
+		"parent": t.model.chain.id.to_string(),
+		"root": t.model.chain.id.to_string(),
+		"name": format!("{} + LoRA {}", t.model.chain.name, t.id()),
+		"price_per_1k_tokens": a.price_per_1k_tokens.to_string(),
+		"context_length": t.model.context_length(),
+	})
+}
+
 async fn list_models(State(s): State<Shared>) -> Json<Value> {
-	let data: Vec<Value> = s.registry.list().iter().map(|m| model_object(m, s.started)).collect();
+	let mut data: Vec<Value> =
+		s.registry.list().iter().map(|m| model_object(m, s.started)).collect();
+	data.extend(s.registry.served_adapters().iter().map(|t| target_object(t, s.started)));
 	Json(json!({ "object": "list", "data": data }))
 }
 
@@ -191,24 +216,52 @@ async fn get_model(
 	State(s): State<Shared>,
 	Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-	let m = find_model(&s, &id)?;
-	Ok(Json(model_object(&m, s.started)))
+	let t = find_target(&s, &id)?;
+	Ok(Json(target_object(&t, s.started)))
 }
 
-fn find_model(s: &Http, name: &str) -> Result<Arc<LoadedModel>, ApiError> {
-	s.registry.find(name).ok_or_else(|| {
+fn find_target(s: &Http, name: &str) -> Result<Target, ApiError> {
+	s.registry.target(name).ok_or_else(|| {
 		let known: Vec<String> =
 			s.registry.list().iter().map(|m| format!("{} ({})", m.chain.id, m.alias)).collect();
+		let adapters = s.registry.served_adapters().len();
 		ApiError::new(
 			StatusCode::NOT_FOUND,
 			"invalid_request_error",
 			"model_not_found",
 			format!(
-				"The model `{name}` does not exist or this node does not serve it; served: {}",
-				if known.is_empty() { "none".to_string() } else { known.join(", ") }
+				"The model `{name}` does not exist or this node does not serve it; served: {}{}",
+				if known.is_empty() { "none".to_string() } else { known.join(", ") },
+				if adapters == 0 {
+					String::new()
+				} else {
+					format!(", and {adapters} fine-tuned model(s) listed by GET /v1/models")
+				}
 			),
 		)
 	})
+}
+
+/// `find_target`, with an adapter's file brought into the store first (from the offchain
+/// database, hash-checked, on a blocking thread).
+async fn resolve_target(s: &Shared, name: &str) -> Result<Target, ApiError> {
+	let target = find_target(s, name)?;
+	let Some(adapter) = &target.adapter else { return Ok(target) };
+	let (registry, model, id) = (s.registry.clone(), target.model.clone(), AdapterId(adapter.id));
+	let ready = tokio::task::spawn_blocking(move || registry.ensure_adapter(&id, &model))
+		.await
+		.unwrap_or(false);
+	if !ready {
+		return Err(ApiError::new(
+			StatusCode::SERVICE_UNAVAILABLE,
+			"server_error",
+			"model_not_ready",
+			format!(
+				"the model `{name}` is registered, but its adapter file is not in this node's offchain database yet; retry later"
+			),
+		));
+	}
+	Ok(target)
 }
 
 /// Counts a request in flight; refuses beyond the limit.
@@ -266,6 +319,10 @@ fn parse_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
 /// A validated generation: the model, the prompt's tokens, the engine's parameters.
 struct Job {
 	model: Arc<LoadedModel>,
+	/// The adapter applied, if the request named a fine-tuned model.
+	adapter: Option<AdapterId>,
+	/// The id the response names the model by.
+	name: String,
 	prompt: Vec<u32>,
 	params: SamplingParams,
 	stops: Vec<String>,
@@ -275,10 +332,13 @@ struct Job {
 
 fn prepare(
 	s: &Http,
-	model: Arc<LoadedModel>,
+	target: Target,
 	sampling: &openai::Sampling,
 	text: &str,
 ) -> Result<Job, ApiError> {
+	let name = target.id();
+	let adapter = target.adapter.map(|a| AdapterId(a.id));
+	let model = target.model;
 	if let Some(n) = sampling.n {
 		if n != 1 {
 			return Err(ApiError::invalid("n", "only n = 1 is supported"));
@@ -332,6 +392,8 @@ fn prepare(
 	}
 	Ok(Job {
 		model,
+		adapter,
+		name,
 		prompt,
 		params: SamplingParams {
 			max_tokens,
@@ -392,9 +454,9 @@ async fn chat(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> R
 		let bytes = read_body(body, s.config.max_body_bytes)?;
 		let sampling: openai::Sampling = parse_body(&bytes)?;
 		let req: ChatRequest = parse_body(&bytes)?;
-		let model = find_model(&s, &sampling.model)?;
-		let text = chat_prompt(&model, &req)?;
-		let job = prepare(&s, model, &sampling, &text)?;
+		let target = resolve_target(&s, &sampling.model).await?;
+		let text = chat_prompt(&target.model, &req)?;
+		let job = prepare(&s, target, &sampling, &text)?;
 		run(&s, job, Kind::Chat).await
 	}
 	.await;
@@ -413,8 +475,8 @@ async fn completion(State(s): State<Shared>, body: Result<Bytes, BytesRejection>
 				return Err(ApiError::invalid("prompt", "give exactly one prompt per request"))
 			}
 		};
-		let model = find_model(&s, &sampling.model)?;
-		let job = prepare(&s, model, &sampling, &text)?;
+		let target = resolve_target(&s, &sampling.model).await?;
+		let job = prepare(&s, target, &sampling, &text)?;
 		run(&s, job, Kind::Completion).await
 	}
 	.await;
@@ -476,7 +538,8 @@ struct Outcome {
 /// Runs a job on its model's engine, handing text to `emit` as it is produced (`emit` returns
 /// false when the client is gone, which cancels the generation).
 async fn generate(job: &Job, mut emit: impl FnMut(String) -> bool) -> Result<Outcome, ApiError> {
-	let request = Request { prompt: job.prompt.clone(), adapter: None, params: job.params.clone() };
+	let request =
+		Request { prompt: job.prompt.clone(), adapter: job.adapter, params: job.params.clone() };
 	let mut rx = job.model.engine.submit(request).map_err(engine_error)?;
 	let mut filter = StopFilter { stops: job.stops.clone(), pending: String::new() };
 	let (mut tokens, mut streamed) = (0usize, 0usize);
@@ -537,7 +600,7 @@ async fn run(s: &Shared, job: Job, kind: Kind) -> Result<Response, ApiError> {
 	};
 	let id = format!("{prefix}-{:x}{n:08x}", s.started);
 	let created = now_secs();
-	let model = job.model.chain.id.to_string();
+	let model = job.name.clone();
 	let timeout = s.config.request_timeout;
 	let prompt_tokens = job.prompt.len();
 

@@ -23,6 +23,12 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		fn base_model(id: ModelId) -> Option<BaseModelView<BlockNumber>>;
 		/// One derived model (LoRA adapter), by the hash of its bytes.
 		fn adapter(hash: AdapterHash) -> Option<Adapter>;
+		/// The derived models (LoRA adapters) of base model `base`, any status.
+		fn adapters(base: ModelId) -> Vec<(AdapterHash, Adapter)>;
+		/// A derived model's lineage: each generation (the model, its parent, …) with the
+		/// datanet versions it trained on and their exact contribution ids, and every
+		/// contribution the model learned from; `None` for an unknown adapter.
+		fn lineage(hash: AdapterHash) -> Option<pallet_models::LineageView>;
 		/// What each validator's node last announced it serves: (authority, models, block).
 		fn servers() -> Vec<(AuthorityId, Vec<ModelId>, BlockNumber)>;
 	}
