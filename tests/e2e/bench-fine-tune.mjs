@@ -100,7 +100,7 @@ try {
     if (!m) throw new Error(`not in the node log: ${re}`);
     return Number(m[1]);
   };
-  const read = seconds(new RegExp(`fine-tune job ${job}: \\d+ contributions read and checked in ([\\d.]+) s`));
+  const read = seconds(new RegExp(`fine-tune job ${job}: \\d+ contributions read and checked in ([\\d.]+) ms`)) / 1000;
   const train = seconds(/fine-tune done: adapter [0-9a-f]+, \d+ steps in ([\d.]+) s/);
   const replayMatch = log.match(/replay of steps (\d+)\.\.(\d+) done: distance (\S+) in ([\d.]+) s/);
   if (!replayMatch) throw new Error('no replay in the node log');
@@ -113,7 +113,7 @@ try {
   const tokens = c.report.tokens.toNumber();
   const stepsStreamed = progress.filter((p) => p.stage === 'training').length;
 
-  rows.push(['data read and hash-checked (trainer)', `${EXAMPLES} contributions`, read.toFixed(3), '']);
+  rows.push(['data read and hash-checked (trainer)', `${EXAMPLES} contributions`, read.toFixed(4), '']);
   rows.push(['training (trainer; checkpoints written)', `${steps} steps, ${tokens} tokens, ${segments} checkpoints`, train.toFixed(1), '100 %']);
   rows.push(['upload of the needed files (drawn → last FileUploaded)', `${uploads.length} files, ${(bytes / 1048576).toFixed(2)} MiB`, uploadSecs.toFixed(1), '']);
   rows.push(['verification: replay (verifier, V = 1)', `steps ${from}..${to} of ${steps}, distance ${distance}`, Number(replay).toFixed(1), `${((100 * Number(replay)) / train).toFixed(1)} %`]);

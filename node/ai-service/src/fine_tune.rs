@@ -184,10 +184,10 @@ fn train_job(
 	let examples = examples(spec, registry)?;
 	log::info!(
 		target: LOG_TARGET,
-		"fine-tune job {}: {} contributions read and checked in {:.3} s",
+		"fine-tune job {}: {} contributions read and checked in {:.3} ms",
 		spec.job,
 		examples.len(),
-		read.elapsed().as_secs_f64()
+		read.elapsed().as_secs_f64() * 1e3
 	);
 	let cfg = train_config(&spec.params);
 	let (every, max) = (spec.checkpoint_every, spec.max_checkpoints);
