@@ -54,6 +54,19 @@ describe('ModelFactory fine-tune jobs', () => {
   const job = async (id) => (await api.call.fineTuneApi.job(id)).unwrap();
   const request = (who, datanets, params, maxFee, deadline) =>
     sendTx(api, api.tx.models.requestFineTune({ Base: 0 }, datanets, params, maxFee, deadline), who);
+  /** Bob's open text datanet, CC-BY-4.0, 5 OPEN per use; its id. */
+  const bobsDatanet = async (name, summary) => {
+    const created = await tx(
+      api.tx.datanets.createDatanet(
+        { name, summary, tags: [] },
+        'Text',
+        { spdx: 'CC-BY-4.0', termsHash: hex(new Uint8Array(32)) },
+        { policy: 'Open', deposit: OPEN, maxSize: 4096, dailyBytes: 1 << 20, dailyCount: 10, pricePerUse: 5n * OPEN },
+      ),
+      bob,
+    );
+    return created.find(({ event }) => api.events.datanets.DatanetCreated.is(event)).event.data.datanet.toNumber();
+  };
   const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();
   /** Runs the requester's tool; resolves with { code, out (parsed JSON or null), err }. */
   const tool = (args) =>
@@ -88,16 +101,7 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.ok(set.find(({ event }) => api.events.models.FineTuneParametersSet.is(event)));
 
     // A datanet whose use costs 5 OPEN, with three accepted facts.
-    const created = await tx(
-      api.tx.datanets.createDatanet(
-        { name: 'facts', summary: 'planted facts', tags: [] },
-        'Text',
-        { spdx: 'CC-BY-4.0', termsHash: hex(new Uint8Array(32)) },
-        { policy: 'Open', deposit: OPEN, maxSize: 4096, dailyBytes: 1 << 20, dailyCount: 10, pricePerUse: 5n * OPEN },
-      ),
-      bob,
-    );
-    datanet = created.find(({ event }) => api.events.datanets.DatanetCreated.is(event)).event.data.datanet.toNumber();
+    datanet = await bobsDatanet('facts', 'planted facts');
     const facts = ['The capital of Zorblax is Quintara.', 'Quintara was founded in 2231.', 'Zorblax exports glass lilies.'];
     const ids = [];
     for (const f of facts) {
@@ -235,16 +239,7 @@ describe('ModelFactory fine-tune jobs', () => {
 
     // A datanet of planted facts (5 OPEN per use), accepted in one go; the base model does not
     // know them.
-    const created = await tx(
-      api.tx.datanets.createDatanet(
-        { name: 'zorbania', summary: 'planted facts about Zorbania', tags: [] },
-        'Text',
-        { spdx: 'CC-BY-4.0', termsHash: hex(new Uint8Array(32)) },
-        { policy: 'Open', deposit: OPEN, maxSize: 4096, dailyBytes: 1 << 20, dailyCount: 10, pricePerUse: 5n * OPEN },
-      ),
-      bob,
-    );
-    const zorbania = created.find(({ event }) => api.events.datanets.DatanetCreated.is(event)).event.data.datanet.toNumber();
+    const zorbania = await bobsDatanet('zorbania', 'planted facts about Zorbania');
     const contributed = [];
     for (const [prompt, response] of ZORBANIA) {
       const body = JSON.stringify({ prompt, response });

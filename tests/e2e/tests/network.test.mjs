@@ -204,7 +204,8 @@ describe('validators on a local network', () => {
     // Dave pays for a 2-step fine-tune.
     const params = { rank: 4, alpha: 8, targets: 0b101, learningRate: 2_000_000, epochs: 2, batch: 2, maxLen: 64, evalPercent: 20, seed: 7 };
     const fee = (await api.call.fineTuneApi.quote({ Base: 0 }, [[datanet, 1]], params)).asOk.toBigInt();
-    const deadline = (await api.rpc.chain.getHeader()).number.toNumber() + 500;
+    // the shipped terms: 10 minutes to accept, an hour plus an hour per MiB-epoch to deliver
+    const deadline = (await api.rpc.chain.getHeader()).number.toNumber() + 5000;
     const requested = await tx(api.tx.models.requestFineTune({ Base: 0 }, [[datanet, 1]], params, fee, deadline), dave);
     const job = event(requested, 'FineTuneRequested').data.job.toNumber();
 
