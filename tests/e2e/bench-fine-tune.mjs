@@ -79,7 +79,7 @@ try {
         for (const { event } of records) {
           if (event.section !== 'models' || event.data.job?.toNumber() !== job) continue;
           marks[event.method] ??= now.toNumber();
-          if (event.method === 'FileUploaded') uploads.push({ at: now.toNumber(), size: event.data.size.toNumber() });
+          if (event.method === 'FileUploaded') uploads.push({ at: now.toNumber(), size: event.data[3].toNumber() }); // (job, file, content, size): a struct's `size` is its field count
           if (event.method === 'ModelRegistered') {
             unsub.then((u) => u());
             resolve();
