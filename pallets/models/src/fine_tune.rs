@@ -55,7 +55,8 @@ impl<T: Config> Pallet<T> {
 	/// training, no datanet repeats.
 	///
 	/// # Errors
-	/// `UnknownModel`, `ModelRetired`, `UnknownAdapter`, `AdapterNotActive`, `NoData`,
+	/// `UnknownModel`, `ModelRetired`, `UnknownAdapter`, `AdapterNotActive`,
+	/// `ContinuationUnsupported`, `NoData`,
 	/// `TooManyDatanets`, `DuplicateDatanet`, `UnknownDatanetVersion`, `LicenceForbidsDerivatives`,
 	/// `LicenceForbidsCommercialUse`, `NotTextData`, the `Bad*` hyper-parameter errors,
 	/// `Overflow`.
@@ -69,7 +70,9 @@ impl<T: Config> Pallet<T> {
 			ModelRef::Adapter(hash) => {
 				let a = Adapters::<T>::get(hash).ok_or(Error::<T>::UnknownAdapter)?;
 				ensure!(a.status == AdapterStatus::Active, Error::<T>::AdapterNotActive);
-				(a.base, Some(hash))
+				// Trainer nodes cannot continue an adapter yet (the engine starts every run from
+				// a fresh LoRA): refused here rather than struck against the drawn agents.
+				return Err(Error::<T>::ContinuationUnsupported);
 			}
 		};
 		let m = BaseModels::<T>::get(base).ok_or(Error::<T>::UnknownModel)?;
