@@ -158,10 +158,8 @@ impl AiService {
 		let fresh = self.registry.set_chain_adapters(adapters);
 		let mut ready = Vec::new();
 		for a in fresh {
-			let Some(target) = self.registry.target(&format!("0x{}", AdapterId(a.id))) else {
-				continue;
-			};
-			if self.registry.ensure_adapter(&AdapterId(a.id), &target.model) {
+			let Some(model) = self.registry.find_base(a.base) else { continue };
+			if self.registry.ensure_adapter(&AdapterId(a.id), &model) {
 				log::info!(
 					target: LOG_TARGET,
 					"serving model 0x{} (an adapter of base model {})",

@@ -372,7 +372,8 @@ impl Registry {
 		self.find(name).map(|model| Target { model, adapter: None })
 	}
 
-	fn find_base(&self, id: ModelId) -> Option<Arc<LoadedModel>> {
+	/// A loaded base model by on-chain id.
+	pub fn find_base(&self, id: ModelId) -> Option<Arc<LoadedModel>> {
 		self.loaded.read().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
 	}
 

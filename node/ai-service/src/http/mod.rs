@@ -247,7 +247,11 @@ fn find_target(s: &Http, name: &str) -> Result<Target, ApiError> {
 async fn resolve_target(s: &Shared, name: &str) -> Result<Target, ApiError> {
 	let target = find_target(s, name)?;
 	let Some(adapter) = &target.adapter else { return Ok(target) };
-	let (registry, model, id) = (s.registry.clone(), target.model.clone(), AdapterId(adapter.id));
+	let id = AdapterId(adapter.id);
+	if s.registry.adapters().contains(&id) {
+		return Ok(target);
+	}
+	let (registry, model) = (s.registry.clone(), target.model.clone());
 	let ready = tokio::task::spawn_blocking(move || registry.ensure_adapter(&id, &model))
 		.await
 		.unwrap_or(false);
