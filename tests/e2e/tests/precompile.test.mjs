@@ -40,6 +40,8 @@ describe('Datanets precompile', () => {
   it('reads datanets and takes contributions from an Ethereum account and from a contract', async () => {
     const { datanet } = await tool(['create', '--name', 'evm', '--kind', 'text', '--deposit', '0.01', '--suri', '//Alice'], chain.wsUrl);
     const dn = new ethers.Contract(PRECOMPILE, iface, alith);
+    // The tool returns once the block is in the node; eth-rpc may see it a block later.
+    await waitFor('eth-rpc sees the new datanet', async () => (await dn.datanet(datanet)).exists, 30_000);
     const info = await dn.datanet(datanet);
     assert.equal(info.exists, true);
     assert.equal(Number(info.kind), 0);
