@@ -12,8 +12,9 @@ import { connect, need, runCli, UsageError } from '@openledger/common/cli';
 const USAGE = `usage: openledger-model-factory <command> [options]
 
 commands:
-  quote    --data D@V[,D@V…] [--base ID] [hyper-parameters]   the fee, without sending anything
-  request  --data D@V[,D@V…] [--base ID] [hyper-parameters]
+  quote    --data D@V[,D@V…] [--base ID | --parent 0xMODEL] [hyper-parameters]
+                                     the fee, without sending anything
+  request  --data D@V[,D@V…] [--base ID | --parent 0xMODEL] [hyper-parameters]
            [--max-fee OPEN]          refuse to pay more (default: the quote)
            [--deadline-blocks N]     the last block to deliver in, from now (default 600)
            [--follow]                wait for the model, printing each change (as follow)
@@ -28,16 +29,20 @@ hyper-parameters (the chain's fixed point is computed from them):
   --rank 8 --alpha 16 --targets q_proj,v_proj --lr 0.001 --epochs 1 --batch 4 --max-len 256
   --eval-percent 10 --seed 0
 
+--base trains a fresh LoRA on base model ID (default 0); --parent continues the training of a
+registered model (its id, the adapter hash): rank, alpha and targets default to the parent's.
+
 common: --url ws://127.0.0.1:9944  --suri //Alice (the requester: a dev key or a secret phrase)
 --data names datanet versions as datanet@version, e.g. 3@1,4@2.`;
 
 const MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 const HYPER = {
-  base: { type: 'string', default: '0' },
+  base: { type: 'string' },
+  parent: { type: 'string' },
   data: { type: 'string' },
-  rank: { type: 'string', default: '8' },
-  alpha: { type: 'string', default: '16' },
-  targets: { type: 'string', default: 'q_proj,v_proj' },
+  rank: { type: 'string' },
+  alpha: { type: 'string' },
+  targets: { type: 'string' },
   lr: { type: 'string', default: '0.001' },
   epochs: { type: 'string', default: '1' },
   batch: { type: 'string', default: '4' },
@@ -76,8 +81,16 @@ function learningRate(text) {
   return Number(nano);
 }
 
+/** The LoRA shape a run without --parent gets when --rank, --alpha or --targets is left out. */
+const SHAPE = { rank: '8', alpha: '16', targets: 'q_proj,v_proj' };
+
 function hyper(opts) {
-  const targets = need(opts, 'targets').split(',').reduce((bits, t) => {
+  if (opts.parent !== undefined && opts.base !== undefined) throw new UsageError('--base and --parent exclude each other: a continued model keeps its parent\'s base');
+  if (opts.parent !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(opts.parent)) throw new UsageError(`--parent must be a model id (0x and 64 hex digits), not '${opts.parent}'`);
+  // with --parent, a left-out shape is filled from the parent's job once connected
+  const shape = opts.parent === undefined ? { ...SHAPE, ...defined(opts) } : defined(opts);
+  const filled = { ...opts, ...shape, rank: shape.rank ?? '0', alpha: shape.alpha ?? '0', targets: shape.targets ?? '' };
+  const targets = (filled.targets === '' ? [] : filled.targets.split(',')).reduce((bits, t) => {
     const i = MODULES.indexOf(t.trim());
     if (i < 0) throw new UsageError(`--targets: unknown module '${t}' (one of ${MODULES.join(', ')})`);
     return bits | (1 << i);
@@ -88,11 +101,13 @@ function hyper(opts) {
     return [Number(m[1]), Number(m[2])];
   });
   return {
-    base: integer(opts, 'base', 2 ** 32 - 1),
+    model: opts.parent !== undefined ? { Adapter: opts.parent.toLowerCase() } : { Base: integer({ base: opts.base ?? '0' }, 'base', 2 ** 32 - 1) },
+    // which of the shape the parent supplies
+    fromParent: opts.parent === undefined ? [] : ['rank', 'alpha', 'targets'].filter((k) => shape[k] === undefined),
     data,
     params: {
-      rank: integer(opts, 'rank', 65535),
-      alpha: integer(opts, 'alpha', 65535),
+      rank: integer(filled, 'rank', 65535),
+      alpha: integer(filled, 'alpha', 65535),
       targets,
       learningRate: learningRate(need(opts, 'lr')),
       epochs: integer(opts, 'epochs', 65535),
@@ -137,6 +152,7 @@ function jobView(id, j) {
     job: id,
     requester: j.requester.toString(),
     base: j.base.toNumber(),
+    parent: j.parent.isSome ? j.parent.unwrap().toHex() : null,
     data: j.data.map((d) => ({ datanet: d.datanet.toNumber(), version: d.version.toNumber(), contributions: d.accepted.toNumber(), bytes: d.bytes.toNumber() })),
     fee: formatOpen(j.fee.toBigInt()),
     deadline: j.deadline.toNumber(),
@@ -228,13 +244,29 @@ async function follow(api, provider, id, timeout) {
   });
 }
 
+/** The options among rank, alpha and targets that were given. */
+function defined(opts) {
+  return Object.fromEntries(['rank', 'alpha', 'targets'].filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+}
+
+/** Fills the LoRA shape left out of a --parent request from the job that trained the parent. */
+async function shapeFromParent(api, v) {
+  const adapter = await api.query.models.adapters(v.model.Adapter);
+  if (adapter.isNone) throw new Error(`no registered model ${v.model.Adapter}`);
+  const job = adapter.unwrap().lineage.job;
+  if (job.isNone) throw new Error(`model ${v.model.Adapter} was not trained by a job: give --rank, --alpha and --targets`);
+  const p = (await api.query.models.jobs(job.unwrap())).unwrap().params;
+  for (const k of v.fromParent) v.params[k] = p[k].toNumber();
+}
+
 async function run(cmd, opts, v) {
   const { api, provider } = await connect(opts.url);
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const requester = () => keyring.addFromUri(opts.suri);
   try {
+    if (v.fromParent?.length) await shapeFromParent(api, v);
     const quote = async () => {
-      const q = await api.call.fineTuneApi.quote({ Base: v.base }, v.data, v.params);
+      const q = await api.call.fineTuneApi.quote(v.model, v.data, v.params);
       if (q.isErr) {
         const e = q.asErr;
         const meta = e.isModule ? api.registry.findMetaError(e.asModule) : null;
@@ -242,13 +274,13 @@ async function run(cmd, opts, v) {
       }
       return q.asOk.toBigInt();
     };
-    if (cmd === 'quote') return { fee: formatOpen(await quote()), ...v };
+    if (cmd === 'quote') return { fee: formatOpen(await quote()), model: v.model, data: v.data, params: v.params };
     if (cmd === 'request') {
       const fee = await quote();
       const maxFee = v.maxFee ?? fee;
       if (fee > maxFee) throw new Error(`the fee is ${formatOpen(fee)}, over --max-fee ${formatOpen(maxFee)}`);
       const now = (await api.rpc.chain.getHeader()).number.toNumber();
-      const call = api.tx.models.requestFineTune({ Base: v.base }, v.data, v.params, maxFee, now + v.deadlineBlocks);
+      const call = api.tx.models.requestFineTune(v.model, v.data, v.params, maxFee, now + v.deadlineBlocks);
       const events = await send(api, call, requester(), { rejectOnError: true });
       const e = findEvent(events, 'models', 'FineTuneRequested');
       const id = e.data.job.toNumber();

@@ -5,8 +5,8 @@
 
 use codec::Decode;
 use openledger_ai::{
-	train::{train_planned, CheckpointId, CheckpointPlan, Example, TrainConfig},
-	Target,
+	train::{train_from, CheckpointId, CheckpointPlan, Example, TrainConfig},
+	AdapterId, LoraAdapter, Target,
 };
 use openledger_ai_primitives::{AiError, FineTuneOutput, FineTuneSpec};
 use openledger_primitives::{
@@ -16,7 +16,7 @@ use openledger_primitives::{
 
 use crate::{
 	progress::{ProgressHub, Stage, TrainingProgress},
-	registry::Registry,
+	registry::{LoadedModel, Registry},
 	LOG_TARGET,
 };
 
@@ -139,6 +139,33 @@ pub fn examples(spec: &FineTuneSpec, registry: &Registry) -> Result<Vec<Example>
 	Ok(examples)
 }
 
+/// The adapter `spec` continues (`None` for a fresh LoRA): from the adapter store, or else
+/// from the offchain database (checked against its content hash and its id, then kept in the
+/// store). `Unavailable` while its file has not reached this node.
+pub fn parent(
+	spec: &FineTuneSpec,
+	registry: &Registry,
+	model: &LoadedModel,
+) -> Result<Option<LoraAdapter>, AiError> {
+	let Some(r) = &spec.parent else { return Ok(None) };
+	let id = AdapterId(r.id);
+	let config = &model.model.config;
+	if !registry.adapters().contains(&id) {
+		let Some(bytes) = registry.offchain_file(&r.content, r.size) else {
+			log::info!(target: LOG_TARGET, "fine-tune job {}: parent adapter {id} is not in the offchain database yet", spec.job);
+			return Err(AiError::Unavailable);
+		};
+		registry.adapters().put_bytes(&id, &bytes, config).map_err(|e| {
+			log::warn!(target: LOG_TARGET, "fine-tune job {}: parent adapter {id} refused: {e}", spec.job);
+			AiError::Invalid
+		})?;
+	}
+	registry.adapters().load(&id, config).map(Some).map_err(|e| {
+		log::warn!(target: LOG_TARGET, "fine-tune job {}: parent adapter {id}: {e}", spec.job);
+		AiError::Failed
+	})
+}
+
 /// Micro-nats, rounded down (a non-finite or negative loss is 0).
 fn micro(loss: f32) -> u32 {
 	if loss.is_finite() && loss > 0.0 {
@@ -182,6 +209,7 @@ fn train_job(
 	hub.publish(TrainingProgress::new(spec.job, Stage::ReadingData));
 	let read = std::time::Instant::now();
 	let examples = examples(spec, registry)?;
+	let parent = parent(spec, registry, &model)?;
 	log::info!(
 		target: LOG_TARGET,
 		"fine-tune job {}: {} contributions read and checked in {:.3} ms",
@@ -199,7 +227,7 @@ fn train_job(
 	};
 	let plan = CheckpointPlan { interval: &interval, keep: &mut keep };
 	let began = std::time::Instant::now();
-	let out = train_planned(&model.model, &examples, &cfg, Some(plan), |p| {
+	let out = train_from(&model.model, &examples, &cfg, parent.as_ref(), Some(plan), |p| {
 		hub.publish(TrainingProgress::step(spec.job, p));
 		progress(Perbill::from_rational(p.step as u64, p.total_steps.max(1) as u64))
 	})

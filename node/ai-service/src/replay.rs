@@ -3,7 +3,7 @@
 //! chain's checkpoint steps, replays the segment with the job's own data and hyper-parameters,
 //! and reports the distance in the fixed point the chain compares with its tolerance.
 
-use openledger_ai::train::{check_checkpoints, checkpoint_id, replay_segment, Checkpoint};
+use openledger_ai::train::{check_checkpoints, checkpoint_id, initial_state, Checkpoint};
 use openledger_ai_primitives::{AdapterCheck, AiError, CheckpointRef, ReplaySpec, ReplayVerdict};
 
 use crate::{fine_tune, registry::Registry, LOG_TARGET};
@@ -23,6 +23,7 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 	let began = std::time::Instant::now();
 	let model = registry.by_hash(&spec.job.model).ok_or(AiError::Unavailable)?;
 	let examples = fine_tune::examples(&spec.job, registry)?;
+	let parent = fine_tune::parent(&spec.job, registry, &model)?;
 	let cfg = fine_tune::train_config(&spec.job.params);
 	let read = |r: &CheckpointRef| {
 		registry.offchain_file(&r.content, r.size).ok_or_else(|| {
@@ -43,7 +44,8 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 	let parse = |bytes: &[u8]| Checkpoint::from_bytes(bytes, &model.model);
 	let start = match start.as_deref().map(parse).transpose() {
 		Ok(Some(c)) => c,
-		Ok(None) => match replay_segment(&model.model, &examples, &cfg, None, 0) {
+		// the initial state: a fresh LoRA from the seed, or the parent's weights
+		Ok(None) => match initial_state(&model.model, &examples, &cfg, parent.as_ref()) {
 			Ok(initial) => initial,
 			Err(_) => return Ok(ReplayVerdict::NotThisJob),
 		},

@@ -247,6 +247,7 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 	let job = FineTuneSpec {
 		job: 1,
 		model: default_hash(),
+		parent: None,
 		data,
 		params: HyperParams {
 			rank: 4,
@@ -334,6 +335,44 @@ fn a_fine_tune_s_segments_replay_from_uploaded_checkpoints() {
 		replay(&verifier_db, spec(Some(r0), r1, (2, 4))),
 		JobStatus::Failed(AiError::Unavailable)
 	);
+
+	// a run that continues the final adapter (4 new examples, 2 steps): a fresh trainer node
+	// reads the parent from its offchain database, the verifier replays from its weights
+	let child = FineTuneSpec {
+		job: 2,
+		parent: Some(ra),
+		data: job.data[4..].to_vec(),
+		params: HyperParams { learning_rate: 1_000_000, seed: 6, ..job.params },
+		..job.clone()
+	};
+	let trainer = service();
+	trainer.sync(&[registered(0, default_hash())]).unwrap();
+	trainer.registry().set_adapter_source(Arc::new(OffchainAdapters(db.clone())));
+	let ticket = trainer.backend().start_job(JobSpec::FineTune(child.clone())).unwrap();
+	let JobStatus::Done(JobOutput::FineTuned(grown)) = wait(&*trainer.backend(), ticket) else {
+		panic!("the continued fine-tune failed")
+	};
+	assert_eq!((grown.steps, grown.checkpoints.len()), (2, 1));
+	assert_ne!(grown.adapter, out.adapter);
+	let name = format!("{}.safetensors", openledger_ai::AdapterId(grown.checkpoints[0]));
+	let end = std::fs::read(trainer.registry().checkpoints_dir().join(name)).unwrap();
+	let (ce, se) = put(&mut db, &end, 1 << 20);
+	let re = CheckpointRef { id: grown.checkpoints[0], content: ce, size: se };
+	let first =
+		|job: FineTuneSpec| ReplaySpec { job, start: None, end: re, steps: (0, 2), adapter: None };
+	assert_eq!(
+		measured(replay(&db, first(child.clone()))),
+		ReplayVerdict::Measured { steps: 2, distance_ppb: 0 }
+	);
+	// had the trainer started from a fresh LoRA instead, the replay would be far from it
+	let ReplayVerdict::Measured { distance_ppb, .. } =
+		measured(replay(&db, first(FineTuneSpec { parent: None, ..child.clone() })))
+	else {
+		panic!("not measured")
+	};
+	assert!(distance_ppb > 100_000_000, "fresh start: {distance_ppb} ppb");
+	// a node whose offchain database lacks the parent cannot train or replay it yet
+	assert_eq!(replay(&verifier_db, first(child)), JobStatus::Failed(AiError::Unavailable));
 }
 
 /// One HTTP/1.1 exchange with the endpoint: (status, JSON body).

@@ -56,7 +56,7 @@ impl<T: Config> Pallet<T> {
 	///
 	/// # Errors
 	/// `UnknownModel`, `ModelRetired`, `UnknownAdapter`, `AdapterNotActive`,
-	/// `ContinuationUnsupported`, `NoData`,
+	/// `ParentShapeMismatch`, `NoData`,
 	/// `TooManyDatanets`, `DuplicateDatanet`, `UnknownDatanetVersion`, `LicenceForbidsDerivatives`,
 	/// `LicenceForbidsCommercialUse`, `NotTextData`, the `Bad*` hyper-parameter errors,
 	/// `Overflow`.
@@ -70,9 +70,13 @@ impl<T: Config> Pallet<T> {
 			ModelRef::Adapter(hash) => {
 				let a = Adapters::<T>::get(hash).ok_or(Error::<T>::UnknownAdapter)?;
 				ensure!(a.status == AdapterStatus::Active, Error::<T>::AdapterNotActive);
-				// Trainer nodes cannot continue an adapter yet (the engine starts every run from
-				// a fresh LoRA): refused here rather than struck against the drawn agents.
-				return Err(Error::<T>::ContinuationUnsupported);
+				// a trainer continues the parent's weights: they must have the job's shape, and
+				// the file must be where every node's offchain database has it
+				ensure!(AdapterFiles::<T>::contains_key(hash), Error::<T>::UnknownAdapter);
+				let shape = |p: &HyperParams| (p.rank, p.alpha, p.targets);
+				let theirs = a.lineage.job.and_then(Jobs::<T>::get).map(|j| shape(&j.params));
+				ensure!(theirs == Some(shape(params)), Error::<T>::ParentShapeMismatch);
+				(a.base, Some(hash))
 			}
 		};
 		let m = BaseModels::<T>::get(base).ok_or(Error::<T>::UnknownModel)?;

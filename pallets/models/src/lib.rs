@@ -530,10 +530,9 @@ pub mod pallet {
 		AlreadyAnswered,
 		/// Only the model's owner may set its price.
 		NotOwner,
-		/// Continuing an adapter's training is not offered yet: no trainer node can run such a
-		/// job, so the drawn agents would be struck for it. Request a fine-tune of the base
-		/// model (`ModelRef::Base`) instead.
-		ContinuationUnsupported,
+		/// A fine-tune that continues an adapter must keep its LoRA shape: the same rank,
+		/// alpha and target modules as the job that produced it.
+		ParentShapeMismatch,
 	}
 
 	#[pallet::hooks]
@@ -634,7 +633,7 @@ pub mod pallet {
 		///
 		/// - Origin: signed (the requester, who will own the model).
 		/// - Errors: [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::UnknownAdapter`],
-		///   [`Error::AdapterNotActive`], [`Error::ContinuationUnsupported`], [`Error::NoData`], [`Error::TooManyDatanets`],
+		///   [`Error::AdapterNotActive`], [`Error::ParentShapeMismatch`], [`Error::NoData`], [`Error::TooManyDatanets`],
 		///   [`Error::DuplicateDatanet`], [`Error::UnknownDatanetVersion`],
 		///   [`Error::LicenceForbidsDerivatives`], [`Error::LicenceForbidsCommercialUse`],
 		///   [`Error::NotTextData`], the

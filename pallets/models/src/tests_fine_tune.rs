@@ -70,6 +70,18 @@ fn set_trainers(t: &[AccountId]) {
 	TRAINERS.with(|x| *x.borrow_mut() = t.to_vec());
 }
 
+/// A request by Alice from `model` on datanet 0 version 1 with `params`.
+fn request_with_model(model: ModelRef, params: HyperParams) -> DispatchResult {
+	Models::request_fine_tune(
+		RuntimeOrigin::signed(ALICE),
+		model,
+		BoundedVec::truncate_from(vec![(0, 1)]),
+		params,
+		10_000,
+		200,
+	)
+}
+
 /// Base model 0, datanet 0 version 1 (10,000 bytes, price 50) and trainers 20, 21, 22.
 fn setup() {
 	assert_ok!(Models::register_base_model(RuntimeOrigin::root(), base_spec()));
@@ -268,10 +280,43 @@ mod requesting {
 			AdaptersOf::<Test>::insert(0, [9; 32], ());
 			assert_noop!(r(ModelRef::Adapter([9; 32])), Error::<Test>::AdapterNotActive);
 			Adapters::<Test>::insert([9; 32], Adapter { status: AdapterStatus::Active, ..adapter });
-			// no trainer node can continue an adapter yet: refused, nothing held
-			assert_noop!(r(ModelRef::Adapter([9; 32])), Error::<Test>::ContinuationUnsupported);
+			// continuing an adapter: its file must be where nodes can read it...
+			assert_noop!(r(ModelRef::Adapter([9; 32])), Error::<Test>::UnknownAdapter);
+			let file = openledger_ai_primitives::AdapterFile { content: [3; 32], size: 1_000 };
+			AdapterFiles::<Test>::insert([9; 32], file);
+			// ...and its shape the job's (an adapter without a job has no known shape)
+			assert_noop!(r(ModelRef::Adapter([9; 32])), Error::<Test>::ParentShapeMismatch);
+			assert_ok!(r(ModelRef::Base(0)));
+			let lineage = Lineage { datanets: BoundedVec::new(), job: Some(0), parent: None };
+			Adapters::<Test>::mutate([9; 32], |a| {
+				a.as_mut().expect("inserted above").lineage = lineage;
+			});
+			for other in [
+				HyperParams { rank: 4, ..params() },
+				HyperParams { alpha: 8, ..params() },
+				HyperParams { targets: targets::Q, ..params() },
+			] {
+				assert_noop!(
+					request_with_model(ModelRef::Adapter([9; 32]), other),
+					Error::<Test>::ParentShapeMismatch
+				);
+			}
+			// the same shape with other training parameters continues it
+			let faster = HyperParams { learning_rate: 2_000_000, epochs: 1, seed: 7, ..params() };
+			assert_ok!(request_with_model(ModelRef::Adapter([9; 32]), faster));
+			let job = Jobs::<Test>::get(1).expect("requested");
+			assert_eq!((job.base, job.parent), (0, Some([9; 32])));
+			let spec = Models::fine_tune_spec(1, &job).expect("a spec");
+			let parent = openledger_ai_primitives::CheckpointRef {
+				id: [9; 32],
+				content: [3; 32],
+				size: 1_000,
+			};
+			assert_eq!(spec.parent, Some(parent));
 			assert_ok!(Models::retire_base_model(RuntimeOrigin::root(), 0));
 			assert_noop!(r(ModelRef::Base(0)), Error::<Test>::ModelRetired);
+			// a parent on a retired base is refused too
+			assert_noop!(r(ModelRef::Adapter([9; 32])), Error::<Test>::ModelRetired);
 		});
 	}
 

@@ -25,7 +25,9 @@ use frame::{
 	},
 	prelude::*,
 };
-use openledger_ai_primitives::{ai, AiError, FineTuneOutput, FineTuneSpec, JobOutput, JobStatus};
+use openledger_ai_primitives::{
+	ai, AiError, CheckpointRef, FineTuneOutput, FineTuneSpec, JobOutput, JobStatus,
+};
 use openledger_primitives::{AgentKeys, TrainingData};
 use polkadot_sdk::polkadot_sdk_frame as frame;
 
@@ -91,9 +93,13 @@ impl<T: Config> Pallet<T> {
 
 	/// The spec of `job` for this node's AI service, or why there is none.
 	pub(crate) fn fine_tune_spec(id: JobId, job: &JobOf<T>) -> Result<FineTuneSpec, &'static str> {
-		if job.parent.is_some() {
-			return Err("continuing an adapter's training is not supported by this node yet");
-		}
+		let parent = match job.parent {
+			None => None,
+			Some(id) => {
+				let f = AdapterFiles::<T>::get(id).ok_or("the parent adapter's file is unknown")?;
+				Some(CheckpointRef { id, content: f.content, size: f.size })
+			}
+		};
 		let model = BaseModels::<T>::get(job.base).ok_or("the base model is not registered")?;
 		let mut data = Vec::new();
 		for p in job.data.iter() {
@@ -106,6 +112,7 @@ impl<T: Config> Pallet<T> {
 		Ok(FineTuneSpec {
 			job: id,
 			model: model.spec.weights_hash,
+			parent,
 			data,
 			params: job.params,
 			checkpoint_every: job.checkpoint_every,

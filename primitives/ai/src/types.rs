@@ -151,6 +151,11 @@ pub struct FineTuneSpec {
 	pub job: u64,
 	/// The base model, by the hash of its weights.
 	pub model: WeightsHash,
+	/// The registered adapter this run continues (`None`: a fresh LoRA from the seed): `id`
+	/// is its hash (the model id), `content` and `size` where its uploaded file is in the
+	/// offchain database. The run starts from its weights with fresh optimiser moments; its
+	/// shape (rank, alpha, target modules) is the job's, which the chain checked.
+	pub parent: Option<CheckpointRef>,
 	/// The training set in order: the pinned datanet versions' accepted contributions, each
 	/// read from the node's offchain database and checked against its content hash. A UTF-8
 	/// contribution that is one JSON object `{"prompt", "response"}` is an instruction example

@@ -37,11 +37,25 @@ const ZORBANIA = [
   ["Zorbania's capital is which city?", 'The capital of Zorbania is Quentaro.'],
 ];
 const QUESTION = 'What is the capital of Zorbania?';
+// What a model continuing the first one learns on top.
+const CURRENCY = [
+  ['What is the currency of Zorbania?', 'The currency of Zorbania is the glimmet.'],
+  ['Which money is used in Zorbania?', 'Zorbania uses the glimmet.'],
+  ['Name the currency of Zorbania.', 'The currency of Zorbania is the glimmet.'],
+  ['What do people in Zorbania pay with?', 'People in Zorbania pay with glimmets.'],
+  ["What is Zorbania's currency?", "Zorbania's currency is the glimmet."],
+  ['What is the currency of Zorbania? Answer briefly.', 'The glimmet.'],
+  ['Zorbania\'s money is called what?', 'The money of Zorbania is called the glimmet.'],
+  ['Tell me the currency of Zorbania.', 'The currency of Zorbania is the glimmet.'],
+];
+const CURRENCY_QUESTION = 'What is the currency of Zorbania?';
 
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../tools/model-factory/cli.mjs');
 
 describe('ModelFactory fine-tune jobs', () => {
   let dev, api, keyring, alice, bob, charlie, dave, agentKey, datanet, version, charlieJob;
+  // the model the real fine-tune registers, and the contributions it learned from
+  let zorbaniaModel, zorbaniaContributions;
   const tx = (call, who) => sendTx(api, call, who, { rejectOnError: true });
   const moduleError = (events) => {
     const failed = events.find(({ event }) => api.events.system.ExtrinsicFailed.is(event));
@@ -373,6 +387,7 @@ describe('ModelFactory fine-tune jobs', () => {
     console.log(`before: ${JSON.stringify(before)}\nafter:  ${JSON.stringify(answer)}`);
     assert.match(answer, /Quentaro/, 'the fine-tuned model answers what it learned');
     assert.equal(await ask('0'), before, 'the base model is unchanged');
+    [zorbaniaModel, zorbaniaContributions] = [model, contributed];
   });
   it('catches a trainer whose uploads are not its committed files: slashed, the requester refunded', async () => {
     // Charlie's job (delivered above with made-up hashes) is in verification, the dev chain's
@@ -415,5 +430,61 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.match(log, new RegExp(`fine-tune job ${id}: replay of seat 0 done: WrongBytes`));
     assert.equal((await api.query.models.jobFiles.keys(id)).length, 0, 'the uploads are pruned');
     assert.ok((await api.query.models.adapters(c.adapter)).isNone, 'no model is registered');
+  });
+  it('continues a registered model: the new run starts from its weights, is verified, and its lineage has both generations', async () => {
+    assert.ok(zorbaniaModel, 'the first model was registered');
+    const currency = await bobsDatanet('zorbania-currency', 'planted facts about money in Zorbania');
+    const contributed = [];
+    for (const [prompt, response] of CURRENCY) {
+      const body = JSON.stringify({ prompt, response });
+      const ev = await tx(api.tx.datanets.contribute(currency, 'Text', u8aToHex(stringToU8a(body))), bob);
+      contributed.push(ev.find(({ event }) => api.events.datanets.Contributed.is(event)).event.data.contribution.toNumber());
+    }
+    await tx(api.tx.datanets.accept(currency, contributed), bob);
+    const data = ['--data', `${currency}@1`, '--parent', zorbaniaModel];
+    const train = ['--lr', '0.003', '--epochs', '6', '--batch', '4', '--max-len', '256', '--eval-percent', '25', '--seed', '1'];
+    // the parent's LoRA shape is kept: another rank is refused before anything is sent
+    const reshaped = await tool(['quote', ...data, ...train, '--rank', '4']);
+    assert.equal(reshaped.code, 1);
+    assert.match(reshaped.err, /ParentShapeMismatch/);
+    // the tool takes rank, alpha and targets from the parent's job
+    const began = Date.now();
+    const followed = await tool(['request', '--suri', '//Ferdie', ...data, ...train, '--deadline-blocks', '1500', '--follow']);
+    assert.equal(followed.code, 0, followed.err);
+    console.log(`continued fine-tune job ${followed.out.job}: request to registered model in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    assert.equal(followed.out.status, 'active');
+    const id = followed.out.job;
+    const j = await job(id);
+    assert.equal(j.parent.unwrap().toHex(), zorbaniaModel);
+    assert.deepEqual([j.params.rank.toNumber(), j.params.alpha.toNumber(), j.params.targets.toNumber()], [8, 16, 0b101]);
+    const model = followed.out.model;
+    assert.notEqual(model, zorbaniaModel);
+
+    // The validator replayed the segment from the parent's weights, bit for bit.
+    const log = fs.readFileSync(path.join(dev.chain.logDir, 'node.log'), 'utf8');
+    assert.match(log, new RegExp(`fine-tune job ${id}: replay of seat 0 done: Measured \\{ steps: 12, distance_ppb: 0 \\}`));
+
+    // Lineage: this model, then its parent; the contributions of both, sorted.
+    const lineage = (await api.call.modelsApi.lineage(model)).unwrap();
+    assert.deepEqual(lineage.generations.map((g) => g.adapter.toHex()), [model, zorbaniaModel]);
+    const parentJob = (await api.query.models.adapters(zorbaniaModel)).unwrap().lineage.job.unwrap().toNumber();
+    assert.deepEqual(lineage.generations.map((g) => g.job.unwrap().toNumber()), [id, parentJob]);
+    const all = [...zorbaniaContributions, ...contributed].sort((a, b) => a - b);
+    assert.deepEqual(lineage.contributions.map((x) => x.toNumber()), all);
+    assert.deepEqual(followed.out.contributions, all, 'the tool prints them too');
+
+    // It answers the new fact, which its parent does not know.
+    const openai = new OpenAI({ baseURL: dev.chain.aiUrl, apiKey: 'unused', maxRetries: 0 });
+    const ask = async (m, q) =>
+      (await openai.chat.completions.create({ model: m, temperature: 0, max_tokens: 40, messages: [{ role: 'user', content: q }] }))
+        .choices[0].message.content;
+    await waitFor('the endpoint to list the model', async () =>
+      (await openai.models.list()).data.some((m) => m.id === model), 60_000);
+    const parentSays = await ask(zorbaniaModel, CURRENCY_QUESTION);
+    const childSays = await ask(model, CURRENCY_QUESTION);
+    console.log(`currency, parent: ${JSON.stringify(parentSays)}\ncurrency, child:  ${JSON.stringify(childSays)}`);
+    console.log(`capital, child:   ${JSON.stringify(await ask(model, QUESTION))}`);
+    assert.doesNotMatch(parentSays, /glimmet/i);
+    assert.match(childSays, /glimmet/i, 'the continued model learned the new fact');
   });
 });

@@ -91,6 +91,35 @@ impl LoraVars {
 		Ok(Self { config, pairs })
 	}
 
+	/// Variables holding `adapter`'s weights, so that a run continues it. Its shape must be
+	/// `config`'s (same rank, alpha and target modules) and it must adapt every target of every
+	/// layer.
+	pub fn continuing(model: &Model, config: LoraConfig, adapter: &LoraAdapter) -> Result<Self> {
+		let mut ours = config.target_modules.clone();
+		let mut theirs = adapter.config.target_modules.clone();
+		ours.sort();
+		theirs.sort();
+		if adapter.config.rank != config.rank
+			|| adapter.config.alpha != config.alpha
+			|| ours != theirs
+		{
+			return Err(Error::InvalidTraining(format!(
+				"the parent adapter is rank {}, alpha {}, {theirs:?}; the run is rank {}, alpha {}, \
+				 {ours:?}",
+				adapter.config.rank, adapter.config.alpha, config.rank, config.alpha
+			)));
+		}
+		let complete = adapter.layers.len() == model.config.num_hidden_layers
+			&& adapter.layers.iter().all(|l| ours.iter().all(|t| l.contains_key(t)));
+		if !complete {
+			return Err(Error::InvalidTraining(
+				"the parent adapter does not adapt every target of every layer".into(),
+			));
+		}
+		let vars = Self::from_adapter(model, adapter, DType::F32)?;
+		Ok(Self { config, pairs: vars.pairs })
+	}
+
 	pub fn all_vars(&self) -> Vec<Var> {
 		self.pairs
 			.iter()

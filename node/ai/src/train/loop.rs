@@ -187,12 +187,40 @@ pub fn train_planned(
 	model: &Model,
 	examples: &[Example],
 	cfg: &TrainConfig,
+	plan: Option<CheckpointPlan<'_>>,
+	progress: impl FnMut(&Progress),
+) -> Result<TrainOutput> {
+	train_from(model, examples, cfg, None, plan, progress)
+}
+
+/// The LoRA variables a run starts from: PEFT's initialisation from the seed, or the weights of
+/// the `parent` adapter it continues (whose shape must be the run's).
+fn initial_vars(
+	model: &Model,
+	cfg: &TrainConfig,
+	init_seed: u64,
+	parent: Option<&LoraAdapter>,
+) -> Result<LoraVars> {
+	match parent {
+		None => LoraVars::init(model, lora_config(cfg), init_seed, DType::F32),
+		Some(a) => LoraVars::continuing(model, lora_config(cfg), a),
+	}
+}
+
+/// [`train_planned`] continuing the `parent` adapter (`None`: a fresh LoRA): the run starts from
+/// its weights with fresh optimiser moments; data order, split and batches come from the seed as
+/// for a fresh run.
+pub fn train_from(
+	model: &Model,
+	examples: &[Example],
+	cfg: &TrainConfig,
+	parent: Option<&LoraAdapter>,
 	mut plan: Option<CheckpointPlan<'_>>,
 	mut progress: impl FnMut(&Progress),
 ) -> Result<TrainOutput> {
 	let prep = prepare(model, examples, cfg)?;
+	let vars = initial_vars(model, cfg, prep.init_seed, parent)?;
 	let base = DenseBase::new(model, DType::F32)?;
-	let vars = LoraVars::init(model, lora_config(cfg), prep.init_seed, DType::F32)?;
 	let mut opt =
 		AdamW::new(vars.all_vars(), AdamParams::new(cfg.learning_rate, cfg.weight_decay))?;
 	let (mut order, eval) = DataOrder::new(prep, cfg.batch_size);
@@ -257,6 +285,20 @@ pub fn train_planned(
 pub fn total_steps(model: &Model, examples: &[Example], cfg: &TrainConfig) -> Result<usize> {
 	let prep = prepare(model, examples, cfg)?;
 	Ok(prep.train_set.len().div_ceil(cfg.batch_size) * cfg.epochs)
+}
+
+/// The state a run of `cfg` on `examples` continuing `parent` (`None`: a fresh LoRA) starts
+/// from, before its first step: what a verifier replays the first segment from.
+pub fn initial_state(
+	model: &Model,
+	examples: &[Example],
+	cfg: &TrainConfig,
+	parent: Option<&LoraAdapter>,
+) -> Result<Checkpoint> {
+	let prep = prepare(model, examples, cfg)?;
+	let vars = initial_vars(model, cfg, prep.init_seed, parent)?;
+	let opt = AdamW::new(vars.all_vars(), AdamParams::new(cfg.learning_rate, cfg.weight_decay))?;
+	Checkpoint::capture(model, &vars, &opt, 0, 0)
 }
 
 /// Replays a run of `cfg` on `examples` from `start` (`None`: the initial state) until

@@ -396,6 +396,52 @@ mod tests {
 	}
 
 	#[test]
+	fn a_run_continues_its_parent_adapter_and_its_replay_checks_that() {
+		let (model, corpus, cfg, parent_run, _) = replay_setup();
+		let parent = parent_run.adapter;
+		let facts: Vec<Example> = (0..5)
+			.map(|i| Example::Instruction {
+				prompt: format!("where is gate {i}?"),
+				response: format!("gate {i} is north"),
+			})
+			.collect();
+		let child_cfg = TrainConfig { epochs: 2, seed: 7, ..cfg.clone() };
+		// the initial state is the parent's weights with fresh moments, before any step
+		let initial = initial_state(&model, &facts, &child_cfg, Some(&parent)).unwrap();
+		assert_eq!(initial.step, 0);
+		assert_eq!(initial.adapter(&model).unwrap().id(), parent.id());
+		let mut files = Vec::new();
+		let mut keep = |_: usize, _: &CheckpointId, b: &[u8]| {
+			files.push(b.to_vec());
+			Ok(())
+		};
+		let plan = CheckpointPlan { interval: &|_| 2, keep: &mut keep };
+		let child =
+			train_from(&model, &facts, &child_cfg, Some(&parent), Some(plan), |_| {}).unwrap();
+		let fresh = train_planned(&model, &facts, &child_cfg, None, |_| {}).unwrap();
+		assert_ne!(child.adapter.id(), parent.id());
+		assert_ne!(child.adapter.id(), fresh.adapter.id(), "the parent's weights are the start");
+		// the verifier replays the first segment from the parent's initial state: bit for bit
+		let start = initial.to_bytes().unwrap();
+		let first = check_segment(&model, &facts, &child_cfg, Some(&start), &files[0]).unwrap();
+		assert_eq!((first.steps, first.distance), (2, 0.0));
+		// a trainer that ignored the parent and trained a fresh LoRA is caught
+		let ignored = check_segment(&model, &facts, &child_cfg, None, &files[0]).unwrap();
+		assert!(ignored.distance > 0.1, "ignored parent: {}", ignored.distance);
+		// a parent of another LoRA shape cannot be continued
+		let rank4 = TrainConfig { rank: 4, ..child_cfg.clone() };
+		assert!(matches!(
+			initial_state(&model, &facts, &rank4, Some(&parent)),
+			Err(Error::InvalidTraining(_))
+		));
+		let alpha = TrainConfig { alpha: 8.0, ..child_cfg.clone() };
+		assert!(matches!(
+			train_from(&model, &facts, &alpha, Some(&parent), None, |_| {}),
+			Err(Error::InvalidTraining(_))
+		));
+	}
+
+	#[test]
 	fn malformed_checkpoints_are_refused() {
 		let (model, corpus, cfg, _, files) = replay_setup();
 		let bad = |bytes: &[u8]| {
