@@ -102,9 +102,9 @@ try {
   };
   const read = seconds(new RegExp(`fine-tune job ${job}: \\d+ contributions read and checked in ([\\d.]+) ms`)) / 1000;
   const train = seconds(/fine-tune done: adapter [0-9a-f]+, \d+ steps in ([\d.]+) s/);
-  const replayMatch = log.match(/replay of steps (\d+)\.\.(\d+) done: distance (\S+) in ([\d.]+) s/);
+  const replayMatch = log.match(/replay of steps (\d+)\.\.(\d+) done: distance (\S+) in ([\d.]+) s \(inputs read and checked in ([\d.]+) s, replay ([\d.]+) s\)/);
   if (!replayMatch) throw new Error('no replay in the node log');
-  const [, from, to, distance, replay] = replayMatch;
+  const [, from, to, distance, replay, inputs, compute] = replayMatch;
   const c = (await api.call.fineTuneApi.commitment(job)).unwrap();
   const steps = c.steps.toNumber();
   const segments = c.checkpoints.length;
@@ -116,7 +116,10 @@ try {
   rows.push(['data read and hash-checked (trainer)', `${EXAMPLES} contributions`, read.toFixed(4), '']);
   rows.push(['training (trainer; checkpoints written)', `${steps} steps, ${tokens} tokens, ${segments} checkpoints`, train.toFixed(1), '100 %']);
   rows.push(['upload of the needed files (drawn → last FileUploaded)', `${uploads.length} files, ${(bytes / 1048576).toFixed(2)} MiB`, uploadSecs.toFixed(1), '']);
-  rows.push(['verification: replay (verifier, V = 1)', `steps ${from}..${to} of ${steps}, distance ${distance}`, Number(replay).toFixed(1), `${((100 * Number(replay)) / train).toFixed(1)} %`]);
+  const share = (x) => `${((100 * Number(x)) / train).toFixed(1)} %`;
+  rows.push(['verification: replay (verifier, V = 1)', `steps ${from}..${to} of ${steps}, distance ${distance}`, Number(replay).toFixed(1), share(replay)]);
+  rows.push(['— of which inputs read and checked', 'data, checkpoints, final adapter', Number(inputs).toFixed(1), share(inputs)]);
+  rows.push(['— of which the replayed steps', `${Number(to) - Number(from)} steps`, Number(compute).toFixed(1), share(compute)]);
   rows.push(['request → model registered (wall clock)', `${stepsStreamed} steps streamed over RPC`, total.toFixed(1), '']);
   summary = `verification cost / training cost = ${(Number(replay) / train).toFixed(3)} (goal ≤ 0.10); replayed ${Number(to) - Number(from)} of ${steps} steps (1 of ${segments} segments, K = ${EVERY})`;
   await api.disconnect();

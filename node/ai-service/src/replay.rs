@@ -61,16 +61,19 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 			return Ok(ReplayVerdict::WrongAdapter);
 		}
 	}
+	let inputs = began.elapsed().as_secs_f64();
 	match check_checkpoints(&model.model, &examples, &cfg, &start, &end) {
 		Ok(distance) if distance.is_finite() => {
 			let verdict = ReplayVerdict::Measured {
 				steps: u32::try_from(e - s).unwrap_or(u32::MAX),
 				distance_ppb: ppb(distance),
 			};
+			let total = began.elapsed().as_secs_f64();
 			log::info!(
 				target: LOG_TARGET,
-				"replay of steps {s}..{e} done: distance {distance:.3e} in {:.3} s",
-				began.elapsed().as_secs_f64()
+				"replay of steps {s}..{e} done: distance {distance:.3e} in {total:.3} s (inputs read \
+				 and checked in {inputs:.3} s, replay {:.3} s)",
+				total - inputs
 			);
 			Ok(verdict)
 		}

@@ -81,6 +81,18 @@ describe('ModelFactory fine-tune jobs', () => {
     );
     return created.find(({ event }) => api.events.datanets.DatanetCreated.is(event)).event.data.datanet.toNumber();
   };
+  /** Bob's datanet of instruction examples (one contribution each), all accepted: [id, contribution ids]. */
+  const plantFacts = async (name, summary, pairs) => {
+    const id = await bobsDatanet(name, summary);
+    const contributed = [];
+    for (const [prompt, response] of pairs) {
+      const body = JSON.stringify({ prompt, response });
+      const ev = await tx(api.tx.datanets.contribute(id, 'Text', u8aToHex(stringToU8a(body))), bob);
+      contributed.push(ev.find(({ event }) => api.events.datanets.Contributed.is(event)).event.data.contribution.toNumber());
+    }
+    await tx(api.tx.datanets.accept(id, contributed), bob);
+    return [id, contributed];
+  };
   const best = async () => (await api.rpc.chain.getHeader()).number.toNumber();
   /** Runs the requester's tool; resolves with { code, out (parsed JSON or null), err }. */
   const tool = (args) =>
@@ -253,14 +265,7 @@ describe('ModelFactory fine-tune jobs', () => {
 
     // A datanet of planted facts (5 OPEN per use), accepted in one go; the base model does not
     // know them.
-    const zorbania = await bobsDatanet('zorbania', 'planted facts about Zorbania');
-    const contributed = [];
-    for (const [prompt, response] of ZORBANIA) {
-      const body = JSON.stringify({ prompt, response });
-      const ev = await tx(api.tx.datanets.contribute(zorbania, 'Text', u8aToHex(stringToU8a(body))), bob);
-      contributed.push(ev.find(({ event }) => api.events.datanets.Contributed.is(event)).event.data.contribution.toNumber());
-    }
-    await tx(api.tx.datanets.accept(zorbania, contributed), bob);
+    const [zorbania, contributed] = await plantFacts('zorbania', 'planted facts about Zorbania', ZORBANIA);
     const openai = new OpenAI({ baseURL: dev.chain.aiUrl, apiKey: 'unused', maxRetries: 0 });
     const ask = async (model) =>
       (await openai.chat.completions.create({ model, temperature: 0, max_tokens: 40, messages: [{ role: 'user', content: QUESTION }] }))
@@ -431,16 +436,10 @@ describe('ModelFactory fine-tune jobs', () => {
     assert.equal((await api.query.models.jobFiles.keys(id)).length, 0, 'the uploads are pruned');
     assert.ok((await api.query.models.adapters(c.adapter)).isNone, 'no model is registered');
   });
+
   it('continues a registered model: the new run starts from its weights, is verified, and its lineage has both generations', async () => {
     assert.ok(zorbaniaModel, 'the first model was registered');
-    const currency = await bobsDatanet('zorbania-currency', 'planted facts about money in Zorbania');
-    const contributed = [];
-    for (const [prompt, response] of CURRENCY) {
-      const body = JSON.stringify({ prompt, response });
-      const ev = await tx(api.tx.datanets.contribute(currency, 'Text', u8aToHex(stringToU8a(body))), bob);
-      contributed.push(ev.find(({ event }) => api.events.datanets.Contributed.is(event)).event.data.contribution.toNumber());
-    }
-    await tx(api.tx.datanets.accept(currency, contributed), bob);
+    const [currency, contributed] = await plantFacts('zorbania-currency', 'planted facts about money in Zorbania', CURRENCY);
     const data = ['--data', `${currency}@1`, '--parent', zorbaniaModel];
     const train = ['--lr', '0.003', '--epochs', '6', '--batch', '4', '--max-len', '256', '--eval-percent', '25', '--seed', '1'];
     // the parent's LoRA shape is kept: another rank is refused before anything is sent
