@@ -397,7 +397,7 @@ mod tests {
 
 	#[test]
 	fn a_run_continues_its_parent_adapter_and_its_replay_checks_that() {
-		let (model, corpus, cfg, parent_run, _) = replay_setup();
+		let (model, _, cfg, parent_run, _) = replay_setup();
 		let parent = parent_run.adapter;
 		let facts: Vec<Example> = (0..5)
 			.map(|i| Example::Instruction {
