@@ -13,7 +13,9 @@
 //! - fine-tunes: [`HyperParams`] with their limits, the licence rule for training data and the
 //!   [`TrainingData`] trait through which `pallet-models` reads datanet versions;
 //! - agents: [`Capability`], [`Outcome`], [`Fault`] and the [`AgentRegistry`] and [`AgentKeys`]
-//!   traits through which the pallets that assign AI work reach `pallet-agents`.
+//!   traits through which the pallets that assign AI work reach `pallet-agents`;
+//! - paid inference: [`ServedModel`], [`ModelPrice`] and the [`ModelPrices`] trait through
+//!   which `pallet-inference` reads `pallet-models`' prices.
 //!
 //! `no_std`, no floats, no panics: everything here is consensus code.
 
@@ -26,6 +28,7 @@ pub mod attribution;
 pub mod content;
 pub mod fee;
 pub mod fine_tune;
+pub mod inference;
 
 pub use agents::{AgentKeys, AgentRegistry, Capability, Fault, Outcome};
 pub use attribution::{normalize_ppb, Attribution};
@@ -38,6 +41,7 @@ pub use fine_tune::{
 	checkpoint_count, checkpoint_interval, checkpoint_step, licence_permits_paid_training,
 	BadHyperParam, DataVersion, HyperParams, LicenceBar, TrainingData, TrainingItem,
 };
+pub use inference::{ModelPrice, ModelPrices, ServedModel};
 pub use sp_arithmetic::Perbill;
 
 /// Datanet identifier (sequential).
