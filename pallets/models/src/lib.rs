@@ -189,6 +189,10 @@ pub mod pallet {
 		type TrainingSplit: Get<openledger_primitives::FeeSplit>;
 		/// The treasury's account.
 		type Treasury: Get<Self::AccountId>;
+		/// What paid inference on a base model costs per 1,000 tokens (fine-tuned models have
+		/// the price their owner sets); see [`openledger_primitives::ModelPrices`].
+		#[pallet::constant]
+		type BasePricePer1k: Get<BalanceOf<Self>>;
 		/// The validators verifiers are drawn from, with their accounts.
 		type Validators: ValidatorSet<Self::AuthorityId, Self::AccountId>;
 		/// Bytes per uploaded chunk (the last chunk of a file is shorter); the datanets' chunk

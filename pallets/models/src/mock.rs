@@ -215,6 +215,7 @@ impl pallet_models::Config for Test {
 	type MaxCheckpoints = ConstU32<8>;
 	type Validators = MockValidators;
 	type TrainingSplit = TrainingSplit;
+	type BasePricePer1k = ConstU128<500>;
 	type Treasury = TreasuryAccount;
 	type ChunkSize = ConstU32<CHUNK>;
 	type MaxFileChunks = ConstU32<4>;

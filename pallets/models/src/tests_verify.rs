@@ -226,6 +226,21 @@ fn an_honest_round_registers_the_model_with_its_lineage() {
 		);
 		assert_ok!(Models::set_model_price(RuntimeOrigin::signed(ALICE), [0xad; 32], 5));
 		assert_eq!(Adapters::<Test>::get([0xad; 32]).map(|a| a.price_per_1k_tokens), Some(5));
+		// paid inference reads the prices: the model at its owner's, the base at the runtime's
+		use openledger_primitives::{ModelPrice, ModelPrices, ServedModel};
+		let price = |m| <Models as ModelPrices<AccountId, Balance>>::price(&m);
+		assert_eq!(
+			price(ServedModel::Adapter([0xad; 32])),
+			Some(ModelPrice { base: 0, per_1k_tokens: 5, owner: Some(ALICE) })
+		);
+		assert_eq!(
+			price(ServedModel::Base(0)),
+			Some(ModelPrice { base: 0, per_1k_tokens: 500, owner: None })
+		);
+		assert_eq!(price(ServedModel::Adapter([0xae; 32])), None);
+		assert_eq!(price(ServedModel::Base(7)), None);
+		assert_ok!(Models::retire_base_model(RuntimeOrigin::root(), 0));
+		assert_eq!(price(ServedModel::Base(0)), None, "a retired base model is not sold");
 	});
 }
 

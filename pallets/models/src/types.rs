@@ -182,7 +182,7 @@ pub struct Adapter<AccountId, Balance, BlockNumber, Lin> {
 	pub owner: AccountId,
 	/// Where it came from.
 	pub lineage: Lin,
-	/// Price of 1,000 generated tokens, in planck.
+	/// Price of 1,000 tokens (prompt and completion alike, see `pallet-inference`), in planck.
 	pub price_per_1k_tokens: Balance,
 	/// Verifying, active or retired.
 	pub status: AdapterStatus,

@@ -122,3 +122,28 @@ impl<T: Config> Pallet<T> {
 		Commitments::<T>::get(id)
 	}
 }
+
+/// Prices for paid inference (`pallet-inference`): an active fine-tuned model at its owner's
+/// price, its owner paid the model owner's share; an active base model at
+/// [`Config::BasePricePer1k`], with no owner account (governance registers base models).
+impl<T: Config> openledger_primitives::ModelPrices<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn price(
+		model: &openledger_primitives::ServedModel,
+	) -> Option<openledger_primitives::ModelPrice<T::AccountId, BalanceOf<T>>> {
+		use openledger_primitives::{ModelPrice, ServedModel};
+		match model {
+			ServedModel::Base(id) => {
+				BaseModels::<T>::get(id).filter(|m| m.status == ModelStatus::Active)?;
+				Some(ModelPrice { base: *id, per_1k_tokens: T::BasePricePer1k::get(), owner: None })
+			}
+			ServedModel::Adapter(hash) => {
+				let a = Adapters::<T>::get(hash).filter(|a| a.status == AdapterStatus::Active)?;
+				Some(ModelPrice {
+					base: a.base,
+					per_1k_tokens: a.price_per_1k_tokens,
+					owner: Some(a.owner),
+				})
+			}
+		}
+	}
+}

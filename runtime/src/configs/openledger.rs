@@ -134,6 +134,9 @@ impl pallet_models::Config for Runtime {
 	/// its part (and a base model's owner part).
 	type TrainingSplit = TrainingFeeSplit;
 	type Treasury = TreasuryAccount;
+	/// 0.001 OPEN per 1,000 tokens on a base model, until base-model prices are set by
+	/// governance (fine-tuned models have their owner's price).
+	type BasePricePer1k = polkadot_sdk::sp_core::ConstU128<{ crate::currency::OPEN / 1_000 }>;
 	/// Verifiers are the validators.
 	type Validators = AuraValidators;
 	/// The datanets' chunks: 1 MiB, 64 per file.
