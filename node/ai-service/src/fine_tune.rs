@@ -209,7 +209,6 @@ fn train_job(
 	hub.publish(TrainingProgress::new(spec.job, Stage::ReadingData));
 	let read = std::time::Instant::now();
 	let examples = examples(spec, registry)?;
-	let parent = parent(spec, registry, &model)?;
 	log::info!(
 		target: LOG_TARGET,
 		"fine-tune job {}: {} contributions read and checked in {:.3} ms",
@@ -217,6 +216,7 @@ fn train_job(
 		examples.len(),
 		read.elapsed().as_secs_f64() * 1e3
 	);
+	let parent = parent(spec, registry, &model)?;
 	let cfg = train_config(&spec.params);
 	let (every, max) = (spec.checkpoint_every, spec.max_checkpoints);
 	let interval = move |steps: usize| checkpoint_interval(steps as u32, every, max) as usize;

@@ -23,7 +23,6 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 	let began = std::time::Instant::now();
 	let model = registry.by_hash(&spec.job.model).ok_or(AiError::Unavailable)?;
 	let examples = fine_tune::examples(&spec.job, registry)?;
-	let parent = fine_tune::parent(&spec.job, registry, &model)?;
 	let cfg = fine_tune::train_config(&spec.job.params);
 	let read = |r: &CheckpointRef| {
 		registry.offchain_file(&r.content, r.size).ok_or_else(|| {
@@ -44,8 +43,14 @@ pub fn run(spec: &ReplaySpec, registry: &Registry) -> Result<ReplayVerdict, AiEr
 	let parse = |bytes: &[u8]| Checkpoint::from_bytes(bytes, &model.model);
 	let start = match start.as_deref().map(parse).transpose() {
 		Ok(Some(c)) => c,
-		// the initial state: a fresh LoRA from the seed, or the parent's weights
-		Ok(None) => match initial_state(&model.model, &examples, &cfg, parent.as_ref()) {
+		// the initial state: a fresh LoRA from the seed, or the parent's weights (read only
+		// for the first segment, the one that starts from it)
+		Ok(None) => match initial_state(
+			&model.model,
+			&examples,
+			&cfg,
+			fine_tune::parent(&spec.job, registry, &model)?.as_ref(),
+		) {
 			Ok(initial) => initial,
 			Err(_) => return Ok(ReplayVerdict::NotThisJob),
 		},

@@ -45,11 +45,12 @@ impl<T: Config> Pallet<T> {
 		signature: &VoucherSignature,
 		records: &RecordsOf<T>,
 	) -> DispatchResult {
+		// the cheap checks first, the signature last
 		ensure!(voucher.agent == *agent, Error::<T>::WrongAgent);
-		ensure!(Self::signed_by_user(voucher, signature), Error::<T>::BadSignature);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= voucher.expiry, Error::<T>::VoucherExpired);
 		ensure!(!records.is_empty(), Error::<T>::NoRecords);
+		ensure!(Self::signed_by_user(voucher, signature), Error::<T>::BadSignature);
 		let user = &voucher.user;
 		let mut state = match Vouchers::<T>::get(user, voucher.nonce) {
 			Some(s) => {
@@ -67,8 +68,8 @@ impl<T: Config> Pallet<T> {
 				last_request: None,
 			},
 		};
-		// price every record; request ids strictly increasing (the first above 0 or the last
-		// one settled)
+		// price every record; request ids strictly increasing, the first above the last one
+		// settled (any id when none was)
 		let split = T::InferenceSplit::get();
 		let mut last = state.last_request;
 		let mut total = BalanceOf::<T>::zero();

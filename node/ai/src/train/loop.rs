@@ -315,7 +315,7 @@ pub fn replay_segment(
 	let params = AdamParams::new(cfg.learning_rate, cfg.weight_decay);
 	let (vars, mut opt, mut last) = match start {
 		None => {
-			let vars = LoraVars::init(model, lora_config(cfg), prep.init_seed, DType::F32)?;
+			let vars = initial_vars(model, cfg, prep.init_seed, None)?;
 			let opt = AdamW::new(vars.all_vars(), params)?;
 			(vars, opt, (0, 0))
 		}
