@@ -110,6 +110,35 @@ pallet_revive::impl_runtime_apis_plus_revive_traits!(
 		}
 	}
 
+	impl pallet_inference_runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn credit(who: AccountId) -> Option<pallet_inference::CreditOf<Runtime>> {
+			pallet_inference::Credits::<Runtime>::get(who)
+		}
+
+		fn voucher(user: AccountId, nonce: u64) -> Option<pallet_inference::VoucherStateOf<Runtime>> {
+			pallet_inference::Vouchers::<Runtime>::get(user, nonce)
+		}
+
+		fn price(model: pallet_inference::ServedModel) -> Option<pallet_inference::ModelPrice<AccountId, Balance>> {
+			<crate::Models as pallet_inference::ModelPrices<AccountId, Balance>>::price(&model)
+		}
+
+		fn voucher_message(voucher: pallet_inference::VoucherOf<Runtime>) -> Vec<u8> {
+			crate::Inference::voucher_message(&voucher)
+		}
+
+		fn check_voucher(voucher: pallet_inference::VoucherOf<Runtime>, signature: pallet_inference::VoucherSignature) -> bool {
+			crate::Inference::signed_by_user(&voucher, &signature)
+		}
+
+		fn limits() -> (u32, u32) {
+			(
+				<<Runtime as pallet_inference::Config>::MaxRecords as Get<u32>>::get(),
+				<<Runtime as pallet_inference::Config>::MaxCompletionTokens as Get<u32>>::get(),
+			)
+		}
+	}
+
 	impl pallet_tokenomics_runtime_api::TokenomicsApi<Block, Balance> for Runtime {
 		fn parameters() -> pallet_tokenomics::Parameters<Balance> {
 			crate::Tokenomics::parameters()

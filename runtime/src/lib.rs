@@ -30,6 +30,7 @@ mod benches {
 	polkadot_sdk::frame_benchmarking::define_benchmarks!(
 		[pallet_agents, crate::Agents]
 		[pallet_datanets, crate::Datanets]
+		[pallet_inference, crate::Inference]
 		[pallet_models, crate::Models]
 		[pallet_tokenomics, crate::Tokenomics]
 	);
@@ -296,6 +297,10 @@ mod runtime {
 	/// AI agents: bonded operators that train and serve models, with metrics and slashing.
 	#[runtime::pallet_index(42)]
 	pub type Agents = pallet_agents::Pallet<Runtime>;
+
+	/// Paid inference: credit, user-signed vouchers, per-token settlement by serving agents.
+	#[runtime::pallet_index(43)]
+	pub type Inference = pallet_inference::Pallet<Runtime>;
 
 	/// Scheduled dispatch (referenda enactment).
 	#[runtime::pallet_index(50)]

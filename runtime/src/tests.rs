@@ -781,3 +781,66 @@ fn an_agent_registers_with_a_proved_sr25519_key_and_is_slashed_to_the_treasury()
 		assert_eq!(Balances::balance_on_hold(&reason, &bob), 1_000 * OPEN);
 	});
 }
+
+#[test]
+fn paid_inference_settles_at_the_base_price_through_the_governance_split() {
+	use pallet_agents::Capabilities;
+	use pallet_inference::{ServedModel, UsageRecord, Voucher, VoucherSignature};
+	use polkadot_sdk::frame_support::traits::fungible::InspectHold;
+	use polkadot_sdk::sp_core::{sr25519, Pair};
+	use polkadot_sdk::sp_runtime::BoundedVec;
+	ext_for(DEV_RUNTIME_PRESET).execute_with(|| {
+		start_block_authored_by_first_authority();
+		let (bob, ferdie) =
+			(Sr25519Keyring::Bob.to_account_id(), Sr25519Keyring::Ferdie.to_account_id());
+		// Bob serves base model 0
+		let pair = sr25519::Pair::from_string("//Bob//server", None).unwrap();
+		assert_ok!(Agents::register(
+			RuntimeOrigin::signed(bob.clone()),
+			pair.public().into(),
+			pair.sign(&Agents::key_proof_message(&bob)).into(),
+			Capabilities { train: false, serve: true },
+			BoundedVec::truncate_from(vec![0]),
+			BoundedVec::truncate_from(b"https://bob.example".to_vec()),
+			1_000 * OPEN,
+		));
+		assert_ok!(Inference::deposit(RuntimeOrigin::signed(ferdie.clone()), OPEN));
+		let voucher = Voucher {
+			user: ferdie.clone(),
+			agent: bob.clone(),
+			max_spend: OPEN,
+			expiry: 100,
+			nonce: 7,
+		};
+		let signature = VoucherSignature::Sr25519(
+			Sr25519Keyring::Ferdie.pair().sign(&Inference::voucher_message(&voucher)).0,
+		);
+		// 600 + 400 tokens at the base price of 0.001 OPEN per 1,000: 0.001 OPEN
+		let record = UsageRecord {
+			request: 0,
+			model: ServedModel::Base(0),
+			prompt_tokens: 600,
+			completion_tokens: 400,
+			prompt_hash: [1; 32],
+			completion: BoundedVec::truncate_from(vec![5; 400]),
+		};
+		let treasury = crate::configs::TreasuryAccount::get();
+		let (bob_before, treasury_before) = (Balances::balance(&bob), Balances::balance(&treasury));
+		assert_ok!(Inference::settle(
+			RuntimeOrigin::signed(bob.clone()),
+			voucher,
+			signature,
+			BoundedVec::truncate_from(vec![record]),
+		));
+		// the genesis inference split: treasury 10 %, model owner 40 % (a base model: the
+		// treasury's), stakers 10 % (the agent), contributors 40 % (held)
+		let cost = OPEN / 1_000;
+		assert_eq!(Balances::balance(&bob) - bob_before, cost / 10);
+		assert_eq!(Balances::balance(&treasury) - treasury_before, cost / 2);
+		let pot = RuntimeHoldReason::Inference(pallet_inference::HoldReason::ContributorsPot);
+		let credit = RuntimeHoldReason::Inference(pallet_inference::HoldReason::Credit);
+		assert_eq!(Balances::balance_on_hold(&pot, &ferdie), cost * 2 / 5);
+		assert_eq!(Balances::balance_on_hold(&credit, &ferdie), OPEN - cost);
+		assert_eq!(Balances::total_issuance(), TOTAL_SUPPLY);
+	});
+}

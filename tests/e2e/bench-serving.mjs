@@ -4,6 +4,7 @@
 // chunk per token) and the time to first token, p50 and p95. A request that fails is counted in
 // `errors` with its first message, and the run goes on.
 //   node bench-serving.mjs <base url> <model> <concurrency> <requests per client> <max tokens>
+// With API_KEY set, every request sends it as `Authorization: Bearer …` (a paid run).
 const [base, model, concurrency, perClient, maxTokens] = process.argv.slice(2);
 const C = Number(concurrency);
 const R = Number(perClient);
@@ -14,7 +15,7 @@ async function one(i) {
   const started = performance.now();
   const res = await fetch(`${base}/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(process.env.API_KEY ? { authorization: `Bearer ${process.env.API_KEY}` } : {}) },
     body: JSON.stringify({
       model,
       messages: [{ role: 'user', content: `Write a short story about ${topics[i % topics.length]} (${i}).` }],

@@ -1,5 +1,5 @@
 // Helpers shared by the OpenLedger JS tools, benches and tests.
-import { compactToU8a, stringToU8a, u8aConcat } from '@polkadot/util';
+import { compactStripLength, compactToU8a, stringToU8a, u8aConcat } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 
 /** One OPEN in planck (18 decimals). */
@@ -80,4 +80,70 @@ export function findEvent(records, section, method) {
 export function agentKeyProof(agentPair, owner) {
   const context = stringToU8a('openledger/agent-key');
   return hex(agentPair.sign(u8aConcat(compactToU8a(context.length), context, decodeAddress(owner))));
+}
+
+/** How an API key that carries a voucher starts (`openledger_primitives::API_KEY_PREFIX`). */
+export const API_KEY_PREFIX = 'olv1-';
+
+/**
+ * The SCALE bytes of a voucher (`openledger_primitives::Voucher`): user and agent (32-byte
+ * accounts), max_spend (u128 LE), expiry (u32 LE), nonce (u64 LE).
+ */
+export function encodeVoucher({ user, agent, maxSpend, expiry, nonce }) {
+  const le = (value, bytes) => {
+    const out = new Uint8Array(bytes);
+    let v = BigInt(value);
+    for (let i = 0; i < bytes; i++) {
+      out[i] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+    if (v !== 0n) throw new Error(`${value} does not fit in ${bytes} bytes`);
+    return out;
+  };
+  return u8aConcat(decodeAddress(user), decodeAddress(agent), le(maxSpend, 16), le(expiry, 4), le(nonce, 8));
+}
+
+/**
+ * The API key of a signed voucher: `olv1-`, then base64url (unpadded) of the voucher's SCALE
+ * bytes followed by its signature (`VoucherSignature`: 0x00 ‖ 64-byte sr25519 signature, or
+ * 0x01 ‖ 65-byte Ethereum `r ‖ s ‖ v`).
+ */
+export function voucherKey(voucher, signature) {
+  const sig = signature.length === 64 ? u8aConcat([0], signature) : u8aConcat([1], signature);
+  if (signature.length !== 64 && signature.length !== 65) throw new Error(`a voucher signature has 64 or 65 bytes, not ${signature.length}`);
+  return API_KEY_PREFIX + Buffer.from(u8aConcat(encodeVoucher(voucher), sig)).toString('base64url');
+}
+
+/** The voucher and signature an API key carries (throws on anything else). */
+export function decodeVoucherKey(key) {
+  if (!key.startsWith(API_KEY_PREFIX)) throw new Error(`not a voucher key (it starts with ${API_KEY_PREFIX})`);
+  const b = Buffer.from(key.slice(API_KEY_PREFIX.length), 'base64url');
+  const u = (at, n) => b.subarray(at, at + n).reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
+  if (b.length !== 92 + 65 && b.length !== 92 + 66) throw new Error(`a voucher key holds 157 or 158 bytes, not ${b.length}`);
+  const kind = b[92];
+  return {
+    user: hex(b.subarray(0, 32)),
+    agent: hex(b.subarray(32, 64)),
+    maxSpend: u(64, 16),
+    expiry: Number(u(80, 4)),
+    nonce: u(84, 8),
+    signature: { kind: kind === 0 ? 'sr25519' : 'ethereum', bytes: hex(b.subarray(93)) },
+  };
+}
+
+/**
+ * Signs `voucher` with an sr25519 key pair and returns its API key. The signed bytes come from
+ * the chain (`InferenceApi_voucher_message`: the tag, the genesis hash and the voucher), so
+ * the key is only good on the chain `api` is connected to.
+ */
+export async function mintVoucher(api, pair, voucher) {
+  return voucherKey(voucher, pair.sign(await voucherMessage(api, voucher)));
+}
+
+/** The bytes a voucher's user signs, from the chain (`InferenceApi_voucher_message`). */
+export async function voucherMessage(api, voucher) {
+  // the RPC `state_call` answers the runtime API's SCALE output, a `Vec<u8>`: its bytes
+  // without the length prefix
+  const output = await api.rpc.state.call('InferenceApi_voucher_message', hex(encodeVoucher(voucher)));
+  return compactStripLength(output.toU8a(true))[1];
 }

@@ -27,6 +27,7 @@
 	reason = "std node code on sizes bounded by the models' configuration; no consensus arithmetic"
 )]
 
+pub mod billing;
 pub mod error;
 pub mod fine_tune;
 pub mod http;
@@ -42,8 +43,11 @@ pub use error::{Error, Result};
 pub use registry::{ChainAdapter, ChainModel, Registry, SyncReport, Target};
 
 use openledger_ai::{serve::ServeConfig, AdapterId};
-use openledger_ai_primitives::AiBackend;
+use openledger_ai_primitives::{
+	AiBackend, AiError, DueSettlement, EngineStatus, FileChunk, JobSpec, JobStatus, Ticket,
+};
 use polkadot_sdk::substrate_prometheus_endpoint::Registry as Prometheus;
+use std::sync::OnceLock;
 
 /// The default models directory: `$OPENLEDGER_MODELS`, else `~/.cache/openledger/models`
 /// (where `scripts/setup` puts the embedded default model).
@@ -80,6 +84,42 @@ pub struct AiService {
 	jobs: Arc<jobs::Jobs>,
 	metrics: metrics::Metrics,
 	progress: Arc<progress::ProgressHub>,
+	billing: Arc<OnceLock<Arc<billing::Billing>>>,
+}
+
+/// What offchain workers reach: the job queue, and the endpoint's metering once installed.
+struct Backend {
+	jobs: Arc<jobs::Jobs>,
+	billing: Arc<OnceLock<Arc<billing::Billing>>>,
+}
+
+impl AiBackend for Backend {
+	fn status(&self) -> std::result::Result<EngineStatus, AiError> {
+		self.jobs.status()
+	}
+	fn start_job(&self, spec: JobSpec) -> std::result::Result<Ticket, AiError> {
+		self.jobs.start_job(spec)
+	}
+	fn poll(&self, ticket: Ticket) -> std::result::Result<JobStatus, AiError> {
+		self.jobs.poll(ticket)
+	}
+	fn file_chunk(
+		&self,
+		id: [u8; 32],
+		index: u32,
+		chunk_size: u32,
+	) -> std::result::Result<FileChunk, AiError> {
+		self.jobs.file_chunk(id, index, chunk_size)
+	}
+	fn due_settlements(
+		&self,
+		max_records: u32,
+	) -> std::result::Result<Vec<DueSettlement>, AiError> {
+		match self.billing.get() {
+			Some(b) => Ok(b.due(max_records)),
+			None => Err(AiError::Unavailable),
+		}
+	}
 }
 
 impl AiService {
@@ -109,7 +149,7 @@ impl AiService {
 			metrics.clone(),
 			progress.clone(),
 		)?);
-		Ok(Arc::new(Self { registry, jobs, metrics, progress }))
+		Ok(Arc::new(Self { registry, jobs, metrics, progress, billing: Arc::default() }))
 	}
 
 	/// The loaded models.
@@ -124,7 +164,17 @@ impl AiService {
 
 	/// What offchain workers get, inside `AiExt`.
 	pub fn backend(&self) -> Arc<dyn AiBackend> {
-		self.jobs.clone()
+		Arc::new(Backend { jobs: self.jobs.clone(), billing: self.billing.clone() })
+	}
+
+	/// Installs the endpoint's metering of paid inference (once; later calls are ignored).
+	pub fn set_billing(&self, billing: Arc<billing::Billing>) {
+		let _ = self.billing.set(billing);
+	}
+
+	/// The endpoint's metering, once installed.
+	pub fn billing(&self) -> Option<&Arc<billing::Billing>> {
+		self.billing.get()
 	}
 
 	/// Loads and drops models to match the chain's active base models (blocking: hashing and
@@ -184,7 +234,8 @@ impl AiService {
 		listener: std::net::TcpListener,
 		config: http::HttpConfig,
 	) -> Result<()> {
-		http::serve(listener, self.registry.clone(), self.metrics.clone(), config).await
+		let billing = self.billing.get().cloned();
+		http::serve(listener, self.registry.clone(), billing, self.metrics.clone(), config).await
 	}
 
 	/// Samples the engines' counters into the metrics every second, and logs one status line

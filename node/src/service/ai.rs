@@ -81,6 +81,7 @@ pub(super) fn start(
 	config: &Configuration,
 	is_dev: bool,
 	client: &Arc<FullClient>,
+	keystore: polkadot_sdk::sp_keystore::KeystorePtr,
 	task_manager: &TaskManager,
 ) -> Result<Option<Arc<AiService>>, ServiceError> {
 	if params.ai == Switch::Off {
@@ -109,6 +110,17 @@ pub(super) fn start(
 		"AI service: {threads} threads, models from {}",
 		service_config.models_dir.display()
 	);
+	// Paid inference: vouchers checked against the chain; usage kept until settled. A `--dev`
+	// chain also serves requests without a key, for free.
+	let chain = super::billing::NodeChain { client: client.clone(), keystore };
+	service.set_billing(Arc::new(openledger_ai_service::billing::Billing::new(
+		Arc::new(chain),
+		Some(config.data_path.join("ai").join("usage.scale")),
+		is_dev,
+	)));
+	if is_dev {
+		log::info!(target: LOG_TARGET, "--dev: the endpoint serves requests without an API key for free; a voucher key is metered");
+	}
 
 	// Keep the loaded models in line with the registry: at start and whenever a new best
 	// block changes the list. Loading runs on a blocking thread.

@@ -9,6 +9,7 @@
 //! - [`ai`]: the AI service (models, jobs, the OpenAI-compatible endpoint).
 
 mod ai;
+mod billing;
 mod consensus;
 mod dev;
 mod offchain;
@@ -215,7 +216,14 @@ pub fn new_full(
 			gap_sync_body_policy: None,
 		})?;
 
-	let ai_service = ai::start(ai_params, &config, is_dev, &client, &task_manager)?;
+	let ai_service = ai::start(
+		ai_params,
+		&config,
+		is_dev,
+		&client,
+		keystore_container.keystore(),
+		&task_manager,
+	)?;
 	// Adapters the AI service lacks are copied from the offchain database, where the runtime's
 	// offchain indexing keeps uploaded adapter files.
 	if let (Some(ai), Some(storage)) = (&ai_service, backend.offchain_storage()) {

@@ -47,6 +47,9 @@
 
 extern crate alloc;
 
+mod agent;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod credit;
 pub mod math;
 mod settle;
@@ -60,7 +63,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use openledger_primitives::{AgentRegistry, ModelPrices, ServedModel};
+pub use openledger_primitives::{AgentKeys, AgentRegistry, ModelPrice, ModelPrices, ServedModel};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -73,12 +76,24 @@ const STORAGE_VERSION: frame::prelude::StorageVersion = frame::prelude::StorageV
 /// Log target of the pallet.
 pub const LOG_TARGET: &str = "runtime::inference";
 
+/// What the benchmarks need from the runtime.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Makes `agent` able to serve a registered, active, priced model whose owner is an
+	/// existing account (its `i`-th such model: distinct owners for distinct `i` where the
+	/// runtime can make them), and returns the model.
+	fn served_model(agent: &AccountId, i: u32) -> ServedModel;
+}
+
 // The pallet macros generate `expect`s with "qed" proofs; this module holds only declarations
-// and thin calls, so the allowance covers macro code.
-#[allow(clippy::expect_used)]
+// and thin calls, so the allowance covers macro code (which also binds a unit value in the
+// `validate_unsigned` expansion). `ValidateUnsigned` is deprecated upstream in favour of
+// `#[pallet::authorize]`; the move is planned with the models pallet's (docs/architecture.md).
+#[allow(clippy::expect_used, clippy::let_unit_value, deprecated)]
 #[frame::pallet]
 pub mod pallet {
 	use super::*;
+	use frame::deps::{frame_system::offchain::CreateBare, sp_runtime::RuntimeAppPublic};
 	use frame::prelude::*;
 	use frame::token::fungible::{Inspect, InspectHold, Mutate, MutateHold};
 
@@ -97,6 +112,8 @@ pub mod pallet {
 	pub type RecordOf<T> = UsageRecord<<T as Config>::MaxCompletionTokens>;
 	/// The records of one settlement.
 	pub type RecordsOf<T> = BoundedVec<RecordOf<T>, <T as Config>::MaxRecords>;
+	/// An agent key's signature (over [`Pallet::settle_message`]).
+	pub type AgentSignatureOf<T> = <<T as Config>::AgentKey as RuntimeAppPublic>::Signature;
 	/// A record's contributors' pot.
 	pub type PotOf<T> = RecordPot<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
@@ -119,6 +136,7 @@ pub mod pallet {
 	// way `pallet-revive` maps it (the address followed by twelve 0xEE bytes).
 	pub trait Config:
 		polkadot_sdk::frame_system::Config<AccountId = frame::deps::sp_runtime::AccountId32>
+		+ CreateBare<Call<Self>>
 	{
 		/// The overarching event type.
 		#[allow(deprecated)]
@@ -132,8 +150,15 @@ pub mod pallet {
 		type RuntimeHoldReason: From<HoldReason>;
 		/// Prices and owners of the registered models (`pallet-models`).
 		type Models: ModelPrices<Self::AccountId, BalanceOf<Self>>;
-		/// The agents registry (`pallet-agents`): who may settle for serving which base model.
-		type Agents: AgentRegistry<Self::AccountId, BalanceOf<Self>>;
+		/// The agents registry (`pallet-agents`): who may settle for serving which base model,
+		/// and the keys agents' nodes sign settlements with.
+		type Agents: AgentRegistry<Self::AccountId, BalanceOf<Self>>
+			+ AgentKeys<Self::AccountId, Self::AgentKey>;
+		/// An agent's node key (sr25519 under `agnt` in the runtime): it signs the settlements
+		/// the agent's node sends ([`Pallet::settle_unsigned`]).
+		type AgentKey: Member + Parameter + RuntimeAppPublic + MaxEncodedLen;
+		/// Priority of the settlements agents' nodes send.
+		type UnsignedPriority: Get<TransactionPriority>;
 		/// How a settled cost divides (`pallet-tokenomics`' inference split).
 		type InferenceSplit: Get<openledger_primitives::FeeSplit>;
 		/// Receives the treasury's share.
@@ -149,6 +174,9 @@ pub mod pallet {
 		type MaxCompletionTokens: Get<u32>;
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
+		/// Makes servable models for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	/// Each user's inference credit. Blake2_128Concat: users choose their accounts.
@@ -229,10 +257,16 @@ pub mod pallet {
 		UnknownVoucher,
 		/// The voucher has not expired yet: it may still be settled.
 		NotExpired,
+		/// The settlement is not signed by the node key of the voucher's agent.
+		BadAgentSignature,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn offchain_worker(_now: BlockNumberFor<T>) {
+			Self::offchain_settle();
+		}
+
 		fn integrity_test() {
 			assert!(T::MaxRecords::get() > 0, "MaxRecords must be positive");
 			assert!(T::InferenceSplit::get().is_whole(), "the inference split must be whole");
@@ -315,6 +349,30 @@ pub mod pallet {
 			Self::do_settle(&who, &voucher, &signature, &records)
 		}
 
+		/// Settles `records` served under `voucher`, as [`Pallet::settle`] does, sent by the
+		/// agent's node: `agent_signature` is the agent's registered node key's over
+		/// [`Pallet::settle_message`].
+		///
+		/// - Origin: none (unsigned from the agent's offchain worker).
+		/// - Errors: [`Error::BadAgentSignature`], then those of [`Pallet::settle`].
+		/// - Emits [`Event::Settled`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::settle_unsigned(records.len() as u32))]
+		pub fn settle_unsigned(
+			origin: OriginFor<T>,
+			voucher: VoucherOf<T>,
+			signature: VoucherSignature,
+			records: RecordsOf<T>,
+			agent_signature: AgentSignatureOf<T>,
+		) -> DispatchResult {
+			ensure_none(origin)?;
+			ensure!(
+				Self::agent_signed(&voucher, &records, &agent_signature),
+				Error::<T>::BadAgentSignature
+			);
+			Self::do_settle(&voucher.agent, &voucher, &signature, &records)
+		}
+
 		/// Removes the state of an expired voucher (anyone may: an expired voucher can no
 		/// longer be settled).
 		///
@@ -334,6 +392,20 @@ pub mod pallet {
 			Vouchers::<T>::remove(&user, nonce);
 			Self::deposit_event(Event::VoucherReaped { user, nonce });
 			Ok(())
+		}
+	}
+
+	#[pallet::validate_unsigned]
+	impl<T: Config> ValidateUnsigned for Pallet<T> {
+		type Call = Call<T>;
+
+		fn validate_unsigned(_source: TransactionSource, call: &Self::Call) -> TransactionValidity {
+			match call {
+				Call::settle_unsigned { voucher, records, agent_signature, .. } => {
+					Self::validate_settlement(voucher, records, agent_signature)
+				}
+				_ => InvalidTransaction::Call.into(),
+			}
 		}
 	}
 }

@@ -4,22 +4,7 @@
 use openledger_primitives::FeeSplit;
 use polkadot_sdk::polkadot_sdk_frame::arithmetic::AtLeast32BitUnsigned;
 
-/// Tokens the price is quoted for.
-pub const PRICE_UNIT_TOKENS: u32 = 1_000;
-
-/// What `prompt + completion` tokens cost at `per_1k` planck per 1,000 tokens, rounded up to
-/// the planck (a request is never free because it is short). `None` on overflow.
-pub fn cost<B: AtLeast32BitUnsigned + Copy>(per_1k: B, prompt: u32, completion: u32) -> Option<B> {
-	let tokens = B::from(prompt).checked_add(&B::from(completion))?;
-	let unit = B::from(PRICE_UNIT_TOKENS);
-	let scaled = per_1k.checked_mul(&tokens)?;
-	let whole = scaled.checked_div(&unit)?;
-	if whole.checked_mul(&unit)? == scaled {
-		Some(whole)
-	} else {
-		whole.checked_add(&B::one())
-	}
-}
+pub use openledger_primitives::inference::{cost, PRICE_UNIT_TOKENS};
 
 /// How one record's cost divides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use openledger_primitives::{Capability, Fault, ModelId, ModelPrice, Outcome, Ser
 use polkadot_sdk::{pallet_balances, polkadot_sdk_frame as frame};
 
 use frame::{
-	deps::sp_runtime::{AccountId32, BuildStorage},
+	deps::sp_runtime::{testing::UintAuthorityId, AccountId32, BuildStorage},
 	runtime::prelude::*,
 	testing_prelude::*,
 };
@@ -94,8 +94,22 @@ impl openledger_primitives::ModelPrices<AccountId, Balance> for Models {
 	}
 }
 
-/// The agents in [`Serving`] can serve base model 1.
+/// An agent's node key in the tests: its account's first byte.
+pub fn agent_key(agent: &AccountId) -> UintAuthorityId {
+	let bytes: &[u8; 32] = agent.as_ref();
+	UintAuthorityId(u64::from(bytes[0]))
+}
+
+/// The agents in [`Serving`] can serve base model 1; each agent's node key is [`agent_key`].
 pub struct Agents;
+impl openledger_primitives::AgentKeys<AccountId, UintAuthorityId> for Agents {
+	fn key_of(agent: &AccountId) -> Option<UintAuthorityId> {
+		Some(agent_key(agent))
+	}
+	fn owner_of(key: &UintAuthorityId) -> Option<AccountId> {
+		u8::try_from(key.0).ok().map(account)
+	}
+}
 impl openledger_primitives::AgentRegistry<AccountId, Balance> for Agents {
 	fn can_work(agent: &AccountId, capability: Capability, model: ModelId) -> bool {
 		capability == Capability::Serve && model == 1 && Serving::get().contains(agent)
@@ -115,13 +129,65 @@ impl pallet_inference::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Agents = Agents;
+	type AgentKey = UintAuthorityId;
+	type UnsignedPriority = ConstU64<{ 1 << 20 }>;
 	type InferenceSplit = Split;
 	type Treasury = Treasury;
 	type WithdrawDelay = ConstU64<DELAY>;
 	type MaxRecords = ConstU32<8>;
 	type MaxCompletionTokens = ConstU32<64>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchHelper;
 }
+
+/// The agent serves base 1; every model is [`ADAPTER`] (owned by [`Owner`]).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_inference::BenchmarkHelper<AccountId> for BenchHelper {
+	fn served_model(agent: &AccountId, _i: u32) -> ServedModel {
+		Serving::set(vec![agent.clone()]);
+		ServedModel::Adapter(ADAPTER)
+	}
+}
+
+/// The benchmarks' externalities: the treasury and the model owner funded, a keystore for the
+/// user's key.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> TestState {
+	use polkadot_sdk::sp_keystore::{testing::MemoryKeystore, KeystoreExt};
+	let balances = vec![(Treasury::get(), 1), (Owner::get(), 1)];
+	let mut storage =
+		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.expect("balances genesis");
+	let mut ext = TestState::new(storage);
+	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = Extrinsic;
+}
+
+impl<C> frame_system::offchain::CreateBare<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> Extrinsic {
+		Extrinsic::new_bare(call)
+	}
+}
+
+/// The test runtime's extrinsics (the offchain worker's unsigned settlements).
+pub type Extrinsic = frame::deps::sp_runtime::testing::TestXt<RuntimeCall, ()>;
 
 /// Runs `test` from block 1 with the given accounts funded (1,000,000 planck each, and the
 /// treasury and model owner with 1 so they exist), then checks the invariants. Returns what

@@ -321,6 +321,163 @@ mod settlement {
 	}
 }
 
+// `validate_unsigned` is what the pool calls: deprecated upstream with the pallet's use of it.
+#[allow(deprecated)]
+mod agent_node {
+	use super::*;
+	use codec::{Decode, Encode};
+	use frame::deps::sp_runtime::{
+		testing::UintAuthorityId,
+		traits::ValidateUnsigned,
+		transaction_validity::{InvalidTransaction, TransactionSource},
+		RuntimeAppPublic,
+	};
+	use openledger_ai_primitives::{AiBackend, AiError, AiExt, DueSettlement, Usage};
+	use std::sync::Arc;
+
+	fn unsigned(
+		v: &VoucherOf<Test>,
+		r: Vec<RecordOf<Test>>,
+		key: UintAuthorityId,
+	) -> crate::Call<Test> {
+		let records = records(r);
+		let agent_signature =
+			key.sign(&Inference::settle_message(v, &records)).expect("test keys sign");
+		crate::Call::settle_unsigned {
+			voucher: v.clone(),
+			signature: sign(v),
+			records,
+			agent_signature,
+		}
+	}
+
+	fn dispatch(call: crate::Call<Test>) -> DispatchResult {
+		let crate::Call::settle_unsigned { voucher, signature, records, agent_signature } = call
+		else {
+			panic!("a settlement")
+		};
+		Inference::settle_unsigned(
+			RuntimeOrigin::none(),
+			voucher,
+			signature,
+			records,
+			agent_signature,
+		)
+	}
+
+	#[test]
+	fn the_agent_s_node_key_settles_and_the_pool_keeps_one_per_first_request() {
+		run(&[user()], || {
+			setup();
+			let v = voucher(50_000, 100, 1);
+			let adapter = ServedModel::Adapter(ADAPTER);
+			let good = unsigned(&v, vec![record(1, adapter, 10, 10)], agent_key(&agent()));
+			let valid = Inference::validate_unsigned(TransactionSource::External, &good)
+				.expect("signed by the agent's node key");
+			assert_eq!(valid.provides, vec![("openledger/settle", user(), 1u64, 1u64).encode()]);
+			// another key, or the agent's key over other records
+			let other = unsigned(&v, vec![record(1, adapter, 10, 10)], UintAuthorityId(21));
+			assert_eq!(
+				Inference::validate_unsigned(TransactionSource::External, &other),
+				Err(InvalidTransaction::BadProof.into())
+			);
+			assert_noop!(dispatch(other), Error::<Test>::BadAgentSignature);
+			assert_ok!(dispatch(good.clone()));
+			assert_eq!(Vouchers::<Test>::get(user(), 1).expect("kept").spent, 60);
+			// settled: the pool refuses it as stale, and so does a later block
+			assert_eq!(
+				Inference::validate_unsigned(TransactionSource::External, &good),
+				Err(InvalidTransaction::Stale.into())
+			);
+			assert_noop!(dispatch(good), Error::<Test>::RequestNotIncreasing);
+			// an expired voucher is stale in the pool
+			let late = unsigned(&v, vec![record(2, adapter, 1, 1)], agent_key(&agent()));
+			System::set_block_number(101);
+			assert_eq!(
+				Inference::validate_unsigned(TransactionSource::External, &late),
+				Err(InvalidTransaction::Stale.into())
+			);
+		});
+	}
+
+	/// An endpoint that offers one voucher's usage.
+	struct Offering(Vec<u8>);
+	impl AiBackend for Offering {
+		fn status(&self) -> Result<openledger_ai_primitives::EngineStatus, AiError> {
+			Err(AiError::Unavailable)
+		}
+		fn start_job(
+			&self,
+			_: openledger_ai_primitives::JobSpec,
+		) -> Result<openledger_ai_primitives::Ticket, AiError> {
+			Err(AiError::Unavailable)
+		}
+		fn poll(
+			&self,
+			_: openledger_ai_primitives::Ticket,
+		) -> Result<openledger_ai_primitives::JobStatus, AiError> {
+			Err(AiError::Unavailable)
+		}
+		fn due_settlements(&self, max: u32) -> Result<Vec<DueSettlement>, AiError> {
+			let usage = |request| Usage {
+				request,
+				model: ServedModel::Adapter(ADAPTER),
+				prompt_tokens: 10,
+				completion_tokens: 3,
+				prompt_hash: [request as u8; 32],
+				completion: vec![5, 6, 7],
+			};
+			let records = (1..=max as u64 + 2).map(usage).collect();
+			Ok(vec![DueSettlement { voucher: self.0.clone(), records }])
+		}
+	}
+
+	#[test]
+	fn the_offchain_worker_sends_what_the_endpoint_offers_signed_with_the_node_key() {
+		use frame::deps::sp_core::offchain::{testing::TestTransactionPoolExt, TransactionPoolExt};
+		let v = voucher(50_000, 100, 1);
+		let (pool, state) = TestTransactionPoolExt::new();
+		// the genesis `run` starts from, so the voucher's signature covers the same genesis hash
+		let genesis =
+			frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
+		let mut ext = frame::testing_prelude::TestState::new(genesis);
+		ext.register_extension(TransactionPoolExt::new(pool));
+		let mut txs = Vec::new();
+		let api_key = ext.execute_with(|| {
+			System::set_block_number(1);
+			// no endpoint here: nothing is sent
+			UintAuthorityId::set_all_keys(vec![agent_key(&agent()).0]);
+			Inference::offchain_worker(1);
+			assert!(state.read().transactions.is_empty(), "no endpoint");
+			SignedVoucher { voucher: v.clone(), signature: sign(&v) }.encode()
+		});
+		ext.register_extension(AiExt::new(Arc::new(Offering(api_key))));
+		ext.execute_with(|| {
+			UintAuthorityId::set_all_keys(vec![33u64]);
+			Inference::offchain_worker(1);
+			assert!(state.read().transactions.is_empty(), "not this node's agent");
+			UintAuthorityId::set_all_keys(vec![agent_key(&agent()).0]);
+			Inference::offchain_worker(1);
+			txs = state.read().transactions.clone();
+		});
+		assert_eq!(txs.len(), 1);
+		let xt = Extrinsic::decode(&mut txs[0].as_slice()).expect("an extrinsic");
+		let RuntimeCall::Inference(call) = xt.function else { panic!("an inference call") };
+		let crate::Call::settle_unsigned { records, .. } = &call else { panic!("a settlement") };
+		// at most MaxRecords (8) of the 10 offered
+		assert_eq!(
+			records.iter().map(|r| r.request).collect::<Vec<_>>(),
+			(1..=8).collect::<Vec<_>>()
+		);
+		run(&[user()], || {
+			setup();
+			assert_ok!(Inference::validate_unsigned(TransactionSource::External, &call));
+			assert_ok!(dispatch(call));
+			assert_eq!(Vouchers::<Test>::get(user(), 1).expect("kept").last_request, Some(8));
+		});
+	}
+}
+
 /// `N` bytes from their hex digits.
 fn hex_literal<const N: usize>(hex: &[u8]) -> [u8; N] {
 	let digit = |c: u8| match c {

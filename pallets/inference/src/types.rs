@@ -5,6 +5,8 @@ use openledger_primitives::ServedModel;
 use polkadot_sdk::polkadot_sdk_frame::prelude::*;
 use scale_info::TypeInfo;
 
+pub use openledger_primitives::inference::{SignedVoucher, Voucher, VoucherSignature};
+
 /// A user's inference credit: OPEN held under [`crate::HoldReason::Credit`], and the part asked
 /// back, released once its delay has passed.
 #[derive(
@@ -25,39 +27,6 @@ pub struct Credit<Balance, BlockNumber> {
 	/// A withdrawal asked for: the amount and the first block it may be withdrawn in. Until
 	/// then the amount stays held and spendable, so vouchers in flight can still settle.
 	pub unlocking: Option<(Balance, BlockNumber)>,
-}
-
-/// A user's promise to pay one agent for inference, up to a maximum, until a block. It is
-/// signed by the user's key ([`VoucherSignature`]); its encoding with the signature is the API
-/// key an OpenAI client sends.
-#[derive(
-	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
-pub struct Voucher<AccountId, Balance, BlockNumber> {
-	/// Who pays (from their credit).
-	pub user: AccountId,
-	/// The serving agent it pays (only it may settle the voucher).
-	pub agent: AccountId,
-	/// The most all the voucher's settlements together may take.
-	pub max_spend: Balance,
-	/// The last block it may be settled in.
-	pub expiry: BlockNumber,
-	/// The user's number for it: unique per user (a second voucher with the same nonce is
-	/// refused once the first has been settled).
-	pub nonce: u64,
-}
-
-/// A voucher's signature: by the user's sr25519 key (a Substrate account), or by the Ethereum
-/// key of an Ethereum-style account (its 20-byte address followed by twelve `0xEE` bytes), the
-/// way wallets sign a message (EIP-191 `personal_sign`).
-#[derive(
-	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
-pub enum VoucherSignature {
-	/// Schnorrkel signature of [`crate::Pallet::voucher_message`].
-	Sr25519([u8; 64]),
-	/// secp256k1 `r ‖ s ‖ v` over the EIP-191 hash of [`crate::Pallet::voucher_message`].
-	Ethereum([u8; 65]),
 }
 
 /// What the chain keeps of a voucher once it has been settled.

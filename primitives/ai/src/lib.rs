@@ -57,6 +57,13 @@ pub trait AiBackend: Send + Sync {
 	) -> Result<FileChunk, AiError> {
 		Err(AiError::Unavailable)
 	}
+	/// The paid usage this node's endpoint served that is due for settlement (records
+	/// filling a settlement, old enough, or under a voucher near its expiry), at most
+	/// `max_records` records per voucher; [`AiError::Unavailable`] when the endpoint does not
+	/// meter.
+	fn due_settlements(&self, _max_records: u32) -> Result<Vec<DueSettlement>, AiError> {
+		Err(AiError::Unavailable)
+	}
 }
 
 /// A backend with nothing behind it: every call is [`AiError::Unavailable`].
@@ -149,6 +156,17 @@ pub trait Ai {
 	) -> AllocateAndReturnByCodec<Result<FileChunk, AiError>> {
 		match self.extension::<AiExt>() {
 			Some(AiExt(backend)) => backend.file_chunk(id, index, chunk_size),
+			None => Err(AiError::Unavailable),
+		}
+	}
+
+	/// The paid usage due for settlement (see [`AiBackend::due_settlements`]).
+	fn due_settlements(
+		&mut self,
+		max_records: u32,
+	) -> AllocateAndReturnByCodec<Result<Vec<DueSettlement>, AiError>> {
+		match self.extension::<AiExt>() {
+			Some(AiExt(backend)) => backend.due_settlements(max_records),
 			None => Err(AiError::Unavailable),
 		}
 	}

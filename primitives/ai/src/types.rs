@@ -60,6 +60,35 @@ pub struct FileChunk {
 	pub data: Vec<u8>,
 }
 
+/// One answered request of paid inference, as the node's endpoint metered it (the on-chain
+/// `pallet-inference` usage record, with an unbounded completion).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct Usage {
+	/// The endpoint's id for the request: increasing within a voucher.
+	pub request: u64,
+	/// The model that answered.
+	pub model: openledger_primitives::ServedModel,
+	/// Prompt tokens (the chat template's included).
+	pub prompt_tokens: u32,
+	/// Generated tokens.
+	pub completion_tokens: u32,
+	/// SHA-256 of the prompt as received.
+	pub prompt_hash: [u8; 32],
+	/// The generated token ids.
+	pub completion: Vec<u32>,
+}
+
+/// A voucher's served usage that is due for settlement: the records the chain has not yet
+/// settled, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct DueSettlement {
+	/// The voucher and the user's signature, SCALE-encoded as the API key carries them
+	/// ([`openledger_primitives::inference::SignedVoucher`]).
+	pub voucher: Vec<u8>,
+	/// The unsettled records, in increasing request order.
+	pub records: Vec<Usage>,
+}
+
 /// Why a host function did not do what was asked.
 #[derive(
 	Clone,

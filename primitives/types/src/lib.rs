@@ -41,7 +41,9 @@ pub use fine_tune::{
 	checkpoint_count, checkpoint_interval, checkpoint_step, licence_permits_paid_training,
 	BadHyperParam, DataVersion, HyperParams, LicenceBar, TrainingData, TrainingItem,
 };
-pub use inference::{ModelPrice, ModelPrices, ServedModel};
+pub use inference::{
+	ModelPrice, ModelPrices, ServedModel, SignedVoucher, Voucher, VoucherSignature, API_KEY_PREFIX,
+};
 pub use sp_arithmetic::Perbill;
 
 /// Datanet identifier (sequential).

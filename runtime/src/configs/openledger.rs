@@ -327,6 +327,88 @@ impl pallet_agents::Config for Runtime {
 	type BenchmarkHelper = AgentsBenchmarkHelper;
 }
 
+/// The governance-set inference fee split (`pallet-tokenomics`).
+pub struct InferenceFeeSplit;
+impl polkadot_sdk::frame_support::traits::Get<pallet_tokenomics::FeeSplit> for InferenceFeeSplit {
+	fn get() -> pallet_tokenomics::FeeSplit {
+		pallet_tokenomics::Pallet::<Runtime>::fee_split()
+	}
+}
+
+impl pallet_inference::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	/// Registered models at their on-chain prices.
+	type Models = crate::Models;
+	/// Serving agents, and the node keys their nodes settle with.
+	type Agents = crate::Agents;
+	type AgentKey = pallet_agents::crypto::AgentId;
+	type UnsignedPriority = ConstU64<{ 1 << 20 }>;
+	/// The inference split (treasury, model owner, stakers, contributors).
+	type InferenceSplit = InferenceFeeSplit;
+	type Treasury = TreasuryAccount;
+	/// A day: vouchers in flight have a day to settle after a withdrawal is asked for (an
+	/// agent's node settles within minutes, `docs/inference.md`).
+	type WithdrawDelay = ConstU32<{ crate::time::DAYS }>;
+	/// 64 records per settlement, each with up to 2,048 completion tokens (the endpoint's
+	/// `max_tokens` cap): at most 512 KiB of token ids in one settlement.
+	type MaxRecords = ConstU32<64>;
+	type MaxCompletionTokens = ConstU32<2048>;
+	type WeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = InferenceBenchmarkHelper;
+}
+
+/// Fine-tuned models with distinct owners on a base model, and a serving agent, for the
+/// inference benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct InferenceBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_inference::BenchmarkHelper<AccountId> for InferenceBenchmarkHelper {
+	fn served_model(agent: &AccountId, i: u32) -> pallet_inference::ServedModel {
+		use pallet_agents::BenchmarkHelper as _;
+		use polkadot_sdk::frame_support::traits::fungible::Mutate;
+		use polkadot_sdk::sp_runtime::{BoundedVec, RuntimeAppPublic};
+		let base = AgentsBenchmarkHelper::base_model(0);
+		if !pallet_agents::Agents::<Runtime>::contains_key(agent) {
+			let key = pallet_agents::crypto::AgentId::generate_pair(None);
+			let proof = key.sign(&pallet_agents::Pallet::<Runtime>::key_proof_message(agent));
+			let _ = Balances::set_balance(agent, 10 * AGENT_MIN_BOND);
+			if let Some(proof) = proof {
+				let _ = crate::Agents::register(
+					RuntimeOrigin::signed(agent.clone()),
+					key,
+					proof,
+					pallet_agents::Capabilities { train: false, serve: true },
+					BoundedVec::truncate_from(alloc::vec![base]),
+					BoundedVec::truncate_from(b"https://agent.example".to_vec()),
+					AGENT_MIN_BOND,
+				);
+			}
+		}
+		let owner: AccountId = polkadot_sdk::frame_benchmarking::account("owner", i, 0);
+		let _ = Balances::set_balance(&owner, OPEN);
+		let hash = polkadot_sdk::sp_io::hashing::sha2_256(&i.to_le_bytes());
+		pallet_models::Adapters::<Runtime>::insert(
+			hash,
+			pallet_models::Adapter {
+				base,
+				owner,
+				lineage: pallet_models::Lineage {
+					datanets: BoundedVec::new(),
+					job: None,
+					parent: None,
+				},
+				price_per_1k_tokens: OPEN,
+				status: pallet_models::AdapterStatus::Active,
+				created_at: 0,
+			},
+		);
+		pallet_inference::ServedModel::Adapter(hash)
+	}
+}
+
 /// Registers base models for the agents benchmarks (the dev genesis has one).
 #[cfg(feature = "runtime-benchmarks")]
 pub struct AgentsBenchmarkHelper;

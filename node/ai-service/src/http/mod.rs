@@ -20,7 +20,7 @@ use std::{
 use axum::{
 	body::Bytes,
 	extract::{rejection::BytesRejection, DefaultBodyLimit, Path, State},
-	http::{HeaderValue, Method, StatusCode},
+	http::{HeaderMap, HeaderValue, Method, StatusCode},
 	response::{
 		sse::{Event as SseEvent, Sse},
 		IntoResponse, Response,
@@ -38,6 +38,7 @@ use openledger_ai::{
 };
 
 use crate::{
+	billing::{Billing, Payer, Refusal},
 	metrics::Metrics,
 	registry::{LoadedModel, Registry, Target},
 	LOG_TARGET,
@@ -76,6 +77,8 @@ impl Default for HttpConfig {
 
 struct Http {
 	registry: Arc<Registry>,
+	/// Paid inference (`None`: every request is free, as in tests without a chain).
+	billing: Option<Arc<Billing>>,
 	metrics: Metrics,
 	config: HttpConfig,
 	in_flight: AtomicUsize,
@@ -90,11 +93,17 @@ fn now_secs() -> u64 {
 }
 
 /// The router, for [`serve`] and for tests.
-pub fn router(registry: Arc<Registry>, metrics: Metrics, config: HttpConfig) -> Router {
+pub fn router(
+	registry: Arc<Registry>,
+	billing: Option<Arc<Billing>>,
+	metrics: Metrics,
+	config: HttpConfig,
+) -> Router {
 	let cors = cors_layer(&config.cors);
 	let limit = config.max_body_bytes;
 	let state = Arc::new(Http {
 		registry,
+		billing,
 		metrics,
 		config,
 		in_flight: AtomicUsize::new(0),
@@ -145,6 +154,7 @@ pub fn bind(addr: SocketAddr) -> crate::Result<std::net::TcpListener> {
 pub async fn serve(
 	listener: std::net::TcpListener,
 	registry: Arc<Registry>,
+	billing: Option<Arc<Billing>>,
 	metrics: Metrics,
 	config: HttpConfig,
 ) -> crate::Result<()> {
@@ -152,7 +162,7 @@ pub async fn serve(
 	let listener = tokio::net::TcpListener::from_std(listener)
 		.map_err(|source| crate::Error::Bind { addr, source })?;
 	log::info!(target: LOG_TARGET, "OpenAI-compatible endpoint on http://{addr}/v1");
-	let app = router(registry, metrics, config);
+	let app = router(registry, billing, metrics, config);
 	axum::serve(listener, app).await.map_err(|source| crate::Error::Bind { addr, source })
 }
 
@@ -327,7 +337,11 @@ struct Job {
 	adapter: Option<AdapterId>,
 	/// The id the response names the model by.
 	name: String,
+	/// The model as the chain prices it.
+	served: openledger_primitives::ServedModel,
 	prompt: Vec<u32>,
+	/// SHA-256 of the prompt text (the chat template applied), for the usage record.
+	prompt_hash: [u8; 32],
 	params: SamplingParams,
 	stops: Vec<String>,
 	stream: bool,
@@ -341,6 +355,10 @@ fn prepare(
 	text: &str,
 ) -> Result<Job, ApiError> {
 	let name = target.id();
+	let served = match &target.adapter {
+		Some(a) => openledger_primitives::ServedModel::Adapter(a.id),
+		None => openledger_primitives::ServedModel::Base(target.model.chain.id),
+	};
 	let adapter = target.adapter.map(|a| AdapterId(a.id));
 	let model = target.model;
 	if let Some(n) = sampling.n {
@@ -394,11 +412,17 @@ fn prepare(
 		)
 		.code("context_length_exceeded"));
 	}
+	let prompt_hash = {
+		use sha2::Digest;
+		sha2::Sha256::digest(text.as_bytes()).into()
+	};
 	Ok(Job {
 		model,
 		adapter,
 		name,
+		served,
 		prompt,
+		prompt_hash,
 		params: SamplingParams {
 			max_tokens,
 			temperature: temperature as f32,
@@ -453,7 +477,11 @@ fn chat_prompt(model: &LoadedModel, req: &ChatRequest) -> Result<String, ApiErro
 	Ok(model.model.tokenizer.apply_chat_template(&messages, true))
 }
 
-async fn chat(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
+async fn chat(
+	State(s): State<Shared>,
+	headers: HeaderMap,
+	body: Result<Bytes, BytesRejection>,
+) -> Response {
 	let result: Result<Response, ApiError> = async {
 		let bytes = read_body(body, s.config.max_body_bytes)?;
 		let sampling: openai::Sampling = parse_body(&bytes)?;
@@ -461,13 +489,18 @@ async fn chat(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> R
 		let target = resolve_target(&s, &sampling.model).await?;
 		let text = chat_prompt(&target.model, &req)?;
 		let job = prepare(&s, target, &sampling, &text)?;
-		run(&s, job, Kind::Chat).await
+		let payer = admit(&s, &headers, &job).await?;
+		run(&s, job, payer, Kind::Chat).await
 	}
 	.await;
 	respond(&s, "/v1/chat/completions", result)
 }
 
-async fn completion(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
+async fn completion(
+	State(s): State<Shared>,
+	headers: HeaderMap,
+	body: Result<Bytes, BytesRejection>,
+) -> Response {
 	let result: Result<Response, ApiError> = async {
 		let bytes = read_body(body, s.config.max_body_bytes)?;
 		let sampling: openai::Sampling = parse_body(&bytes)?;
@@ -481,10 +514,61 @@ async fn completion(State(s): State<Shared>, body: Result<Bytes, BytesRejection>
 		};
 		let target = resolve_target(&s, &sampling.model).await?;
 		let job = prepare(&s, target, &sampling, &text)?;
-		run(&s, job, Kind::Completion).await
+		let payer = admit(&s, &headers, &job).await?;
+		run(&s, job, payer, Kind::Completion).await
 	}
 	.await;
 	respond(&s, "/v1/completions", result)
+}
+
+/// Who pays for `job`: the voucher in the `Authorization` header, checked and reserved (the
+/// chain reads run on a blocking thread).
+async fn admit(s: &Shared, headers: &HeaderMap, job: &Job) -> Result<Payer, ApiError> {
+	let Some(billing) = s.billing.clone() else { return Ok(Payer::Free) };
+	let key = match headers.get(axum::http::header::AUTHORIZATION) {
+		None => None,
+		Some(v) => {
+			let v = v.to_str().map_err(|_| {
+				refused(Refusal::Unauthorized("the Authorization header is not text".into()))
+			})?;
+			Some(v.strip_prefix("Bearer ").unwrap_or(v).trim().to_string())
+		}
+	};
+	let (model, prompt) = (job.served, u32::try_from(job.prompt.len()).unwrap_or(u32::MAX));
+	let max = u32::try_from(job.params.max_tokens).unwrap_or(u32::MAX);
+	let admitted = tokio::task::spawn_blocking(move || {
+		billing.admit(key.as_deref().filter(|k| !k.is_empty()), model, prompt, max)
+	})
+	.await
+	.map_err(|e| refused(Refusal::Unavailable(format!("the admission task failed: {e}"))))?;
+	admitted.map_err(refused)
+}
+
+/// A refusal as OpenAI shapes it: 401 `invalid_api_key`, 402 `insufficient_quota`.
+fn refused(r: Refusal) -> ApiError {
+	match r {
+		Refusal::Unauthorized(m) => {
+			ApiError::new(StatusCode::UNAUTHORIZED, "invalid_request_error", "invalid_api_key", m)
+		}
+		Refusal::PaymentRequired(m) => ApiError::new(
+			StatusCode::PAYMENT_REQUIRED,
+			"insufficient_quota",
+			"insufficient_quota",
+			m,
+		),
+		Refusal::Invalid(m) => ApiError::invalid("max_tokens", m),
+		Refusal::Unavailable(m) => {
+			ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "server_error", "chain_unavailable", m)
+		}
+	}
+}
+
+/// Meters a finished request on its voucher (free requests: nothing to do).
+fn meter(payer: Payer, job: &Job, outcome: &Outcome) {
+	if let Payer::Voucher(ticket) = payer {
+		let prompt = u32::try_from(job.prompt.len()).unwrap_or(u32::MAX);
+		ticket.finish(prompt, job.prompt_hash, outcome.tokens.clone());
+	}
 }
 
 fn respond(s: &Http, path: &str, result: Result<Response, ApiError>) -> Response {
@@ -536,6 +620,8 @@ impl StopFilter {
 
 struct Outcome {
 	completion_tokens: usize,
+	/// The generated token ids.
+	tokens: Vec<u32>,
 	finish: &'static str,
 }
 
@@ -546,16 +632,16 @@ async fn generate(job: &Job, mut emit: impl FnMut(String) -> bool) -> Result<Out
 		Request { prompt: job.prompt.clone(), adapter: job.adapter, params: job.params.clone() };
 	let mut rx = job.model.engine.submit(request).map_err(engine_error)?;
 	let mut filter = StopFilter { stops: job.stops.clone(), pending: String::new() };
-	let (mut tokens, mut streamed) = (0usize, 0usize);
+	let (mut tokens, mut streamed) = (Vec::new(), 0usize);
 	while let Some(event) = rx.recv().await {
 		match event {
-			Event::Token { text, .. } => {
-				tokens += 1;
+			Event::Token { id, text } => {
+				tokens.push(id);
 				streamed += text.len();
 				let (out, stopped) = filter.push(&text);
 				if (!out.is_empty() && !emit(out)) || stopped {
 					// dropping `rx` cancels the request in the engine
-					return Ok(Outcome { completion_tokens: tokens, finish: "stop" });
+					return Ok(Outcome { completion_tokens: tokens.len(), tokens, finish: "stop" });
 				}
 			}
 			Event::Done(g) => {
@@ -567,6 +653,7 @@ async fn generate(job: &Job, mut emit: impl FnMut(String) -> bool) -> Result<Out
 				}
 				return Ok(Outcome {
 					completion_tokens: g.tokens.len(),
+					tokens: g.tokens,
 					finish: if stopped { "stop" } else { openai::finish_reason(g.finish) },
 				});
 			}
@@ -595,7 +682,7 @@ fn timeout_error(after: Duration) -> ApiError {
 	)
 }
 
-async fn run(s: &Shared, job: Job, kind: Kind) -> Result<Response, ApiError> {
+async fn run(s: &Shared, job: Job, payer: Payer, kind: Kind) -> Result<Response, ApiError> {
 	let guard = InFlight::enter(s)?;
 	let n = s.next_id.fetch_add(1, Ordering::Relaxed);
 	let (prefix, object, chunk_object) = match kind {
@@ -620,6 +707,7 @@ async fn run(s: &Shared, job: Job, kind: Kind) -> Result<Response, ApiError> {
 		.await
 		.map_err(|_| timeout_error(timeout))??;
 		drop(guard);
+		meter(payer, &job, &outcome);
 		let usage = Usage::new(prompt_tokens, outcome.completion_tokens);
 		let choice = match kind {
 			Kind::Chat => json!({
@@ -684,6 +772,7 @@ async fn run(s: &Shared, job: Job, kind: Kind) -> Result<Response, ApiError> {
 			generate(&job, |piece| sender.send(chunk(delta(Some(piece), None), None)).is_ok());
 		match tokio::time::timeout(timeout, work).await {
 			Ok(Ok(outcome)) => {
+				meter(payer, &job, &outcome);
 				let _ = tx.send(chunk(delta(None, Some(outcome.finish)), None));
 				if include_usage {
 					let u = Usage::new(prompt_tokens, outcome.completion_tokens);
