@@ -65,6 +65,23 @@ pub struct Snapshot {
 	pub last_request: Option<u64>,
 }
 
+/// A serving agent as discovery lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentListing {
+	/// Its account (vouchers name it as their agent).
+	pub account: Account,
+	/// Its declared HTTP endpoint.
+	pub endpoint: String,
+	/// Its active bond, in planck.
+	pub bond: u128,
+	/// Strikes against it.
+	pub strikes: u32,
+	/// Checks of its work that passed.
+	pub checks_passed: u32,
+	/// Checks of its work that failed.
+	pub checks_failed: u32,
+}
+
 /// What the endpoint reads from the chain (the node implements it over runtime APIs at the
 /// best block).
 pub trait ChainView: Send + Sync {
@@ -80,6 +97,11 @@ pub trait ChainView: Send + Sync {
 	fn price(&self, model: &ServedModel) -> Result<Option<u128>, String>;
 	/// The most completion tokens a settled record may carry.
 	fn max_completion_tokens(&self) -> u32;
+	/// The agents that may serve base model `base` now (registered, active, bonded, the model
+	/// declared): a suspended or slashed-below-minimum agent is not listed.
+	fn serving_agents(&self, _base: u64) -> Vec<AgentListing> {
+		Vec::new()
+	}
 }
 
 /// Why a request is not served.
@@ -465,6 +487,12 @@ impl Billing {
 			self.persist(&ledger);
 		}
 		due
+	}
+
+	/// A model's price per 1,000 tokens (planck) and the agents that serve its base model, for
+	/// discovery (`None` price: not registered and active, or the chain unreadable).
+	pub fn listing(&self, model: ServedModel, base: u64) -> (Option<u128>, Vec<AgentListing>) {
+		(self.chain.price(&model).ok().flatten(), self.chain.serving_agents(base))
 	}
 
 	/// Unsettled records and the planck they are worth, over all vouchers.

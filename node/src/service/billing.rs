@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use codec::{Decode, Encode};
-use openledger_ai_service::billing::{Account, ApiVoucher, ChainView, Snapshot};
+use openledger_ai_service::billing::{Account, AgentListing, ApiVoucher, ChainView, Snapshot};
 use openledger_primitives::ServedModel;
 use openledger_runtime::{opaque::Block, AccountId};
 use pallet_agents_runtime_api::AgentsApi;
@@ -83,5 +83,27 @@ impl ChainView for NodeChain {
 
 	fn max_completion_tokens(&self) -> u32 {
 		self.client.runtime_api().limits(self.best()).map_or(0, |(_, tokens)| tokens)
+	}
+
+	fn serving_agents(&self, base: u64) -> Vec<AgentListing> {
+		let hash = self.best();
+		let api = self.client.runtime_api();
+		let Ok(eligible) = api.eligible(hash, pallet_agents::Capability::Serve, base) else {
+			return Vec::new();
+		};
+		eligible
+			.into_iter()
+			.filter_map(|who| {
+				let a = api.agent(hash, who).ok()??;
+				Some(AgentListing {
+					account: a.owner.into(),
+					endpoint: String::from_utf8_lossy(&a.endpoint).into_owned(),
+					bond: a.bond,
+					strikes: a.strikes,
+					checks_passed: a.metrics.verifications_passed,
+					checks_failed: a.metrics.verifications_failed,
+				})
+			})
+			.collect()
 	}
 }

@@ -2,7 +2,8 @@
 # Paid inference: the node's endpoint on a --dev chain with and without a voucher (the same node,
 # the same load generator, tests/e2e/bench-serving.mjs), 1, 8 and 32 concurrent streaming
 # clients; the metering's cost is the paid run's tokens/s against the free run's. Then the node's
-# settlement of every paid request: settlements sent, and how many records one block can settle
+# settlement of every paid request. The prompt-prefix cache is off, so the run that goes second
+# does not find the other's prompts cached; the runs alternate which goes first.: settlements sent, and how many records one block can settle
 # (a full settlement's benchmarked weight and length against the block's limits).
 #   scripts/bench paid           full run (4 requests per client, 64 tokens each)
 #   QUICK=1 scripts/bench paid   1 and 8 clients, 1 request each, 16 tokens (smoke)
@@ -25,7 +26,8 @@ trap cleanup EXIT INT TERM
 
 log "starting openledger-node --dev (endpoint on :$NODE_PORT, $THREADS AI threads)"
 "$BIN/openledger-node" --dev --tmp --no-prometheus --rpc-port 19954 --port 19343 \
-	--ai-http-port "$NODE_PORT" --ai-threads "$THREADS" --ai-http-max-requests 1024 >"$OUT/node.log" 2>&1 &
+	--ai-http-port "$NODE_PORT" --ai-threads "$THREADS" --ai-http-max-requests 1024 \
+	--ai-prefix-cache-mib 0 >"$OUT/node.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 240); do
 	curl -sf "http://127.0.0.1:$NODE_PORT/v1/models" 2>/dev/null | grep -q '"data":\[{' && break
@@ -46,9 +48,17 @@ drive() { # name clients [key]
 		echo "{\"failed\": true}" >"$OUT/$1-$2.json"
 	fi
 }
+first=free
 for c in $LEVELS; do
-	drive free "$c"
-	drive paid "$c" "$KEY"
+	if [ "$first" = free ]; then
+		drive free "$c"
+		drive paid "$c" "$KEY"
+		first=paid
+	else
+		drive paid "$c" "$KEY"
+		drive free "$c"
+		first=free
+	fi
 	# the generator's warm-up request and each client's requests were paid
 	REQUESTS=$((REQUESTS + 1 + c * PER))
 done

@@ -226,6 +226,21 @@ describe('paid inference', () => {
     await reject('olv1-AAAA', /does not decode/);
   });
 
+  it('/v1/models lists each model with its on-chain price and the agents that serve it', async () => {
+    const list = await (await fetch(`${chain.aiUrl}/models`)).json();
+    const base = list.data.find((m) => m.id === '0');
+    assert.equal(base.price_per_1k_tokens, String(OPEN / 1000n));
+    assert.equal(base.agents.length, 1);
+    const [agent] = base.agents;
+    assert.equal(agent.account, hex(decodeAddress(alice.address)));
+    assert.equal(agent.endpoint, chain.aiUrl);
+    assert.equal(agent.bond, String(1000n * OPEN));
+    assert.equal(agent.strikes, 0);
+    // the openai package reads the same fields
+    const m = await new OpenAI({ baseURL: chain.aiUrl, apiKey: 'unused', maxRetries: 0 }).models.retrieve('0');
+    assert.equal(m.agents[0].account, agent.account);
+  });
+
   it('the tool refuses bad options before touching the chain', async () => {
     const noAgent = await tool(['voucher', '--max', '1']);
     assert.equal(noAgent.code, 2);

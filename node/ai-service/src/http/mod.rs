@@ -219,6 +219,7 @@ async fn list_models(State(s): State<Shared>) -> Json<Value> {
 	let mut data: Vec<Value> =
 		s.registry.list().iter().map(|m| model_object(m, s.started)).collect();
 	data.extend(s.registry.served_adapters().iter().map(|t| target_object(t, s.started)));
+	discover(&s, &mut data).await;
 	Json(json!({ "object": "list", "data": data }))
 }
 
@@ -227,7 +228,63 @@ async fn get_model(
 	Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
 	let t = find_target(&s, &id)?;
-	Ok(Json(target_object(&t, s.started)))
+	let mut one = vec![target_object(&t, s.started)];
+	discover(&s, &mut one).await;
+	Ok(Json(one.pop().unwrap_or_default()))
+}
+
+/// Discovery: each listed model's on-chain price and the agents that may serve it now (their
+/// endpoints, bonds, strikes and check record), read from the chain on a blocking thread.
+async fn discover(s: &Shared, models: &mut [Value]) {
+	let Some(billing) = s.billing.clone() else { return };
+	let wanted: Vec<(openledger_primitives::ServedModel, u64)> = models
+		.iter()
+		.filter_map(|m| {
+			let id = m["id"].as_str()?;
+			let base = m["root"].as_str().unwrap_or(id).parse::<u64>().ok()?;
+			let served = match id.strip_prefix("0x") {
+				Some(hex) => openledger_primitives::ServedModel::Adapter(parse_hash(hex)?),
+				None => openledger_primitives::ServedModel::Base(base),
+			};
+			Some((served, base))
+		})
+		.collect();
+	let Ok(listings) = tokio::task::spawn_blocking(move || {
+		wanted.into_iter().map(|(m, base)| billing.listing(m, base)).collect::<Vec<_>>()
+	})
+	.await
+	else {
+		return;
+	};
+	for (m, (price, agents)) in models.iter_mut().zip(listings) {
+		if let Some(p) = price {
+			m["price_per_1k_tokens"] = json!(p.to_string());
+		}
+		m["agents"] = agents
+			.iter()
+			.map(|a| {
+				json!({
+					"account": format!("0x{}", a.account.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+					"endpoint": a.endpoint,
+					"bond": a.bond.to_string(),
+					"strikes": a.strikes,
+					"checks_passed": a.checks_passed,
+					"checks_failed": a.checks_failed,
+				})
+			})
+			.collect();
+	}
+}
+
+fn parse_hash(hex: &str) -> Option<[u8; 32]> {
+	let mut out = [0u8; 32];
+	if hex.len() != 64 {
+		return None;
+	}
+	for (i, byte) in out.iter_mut().enumerate() {
+		*byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+	}
+	Some(out)
 }
 
 fn find_target(s: &Http, name: &str) -> Result<Target, ApiError> {
