@@ -109,8 +109,8 @@ export function encodeVoucher({ user, agent, maxSpend, expiry, nonce }) {
  * 0x01 ‖ 65-byte Ethereum `r ‖ s ‖ v`).
  */
 export function voucherKey(voucher, signature) {
-  const sig = signature.length === 64 ? u8aConcat([0], signature) : u8aConcat([1], signature);
   if (signature.length !== 64 && signature.length !== 65) throw new Error(`a voucher signature has 64 or 65 bytes, not ${signature.length}`);
+  const sig = signature.length === 64 ? u8aConcat([0], signature) : u8aConcat([1], signature);
   return API_KEY_PREFIX + Buffer.from(u8aConcat(encodeVoucher(voucher), sig)).toString('base64url');
 }
 
@@ -119,15 +119,18 @@ export function decodeVoucherKey(key) {
   if (!key.startsWith(API_KEY_PREFIX)) throw new Error(`not a voucher key (it starts with ${API_KEY_PREFIX})`);
   const b = Buffer.from(key.slice(API_KEY_PREFIX.length), 'base64url');
   const u = (at, n) => b.subarray(at, at + n).reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
-  if (b.length !== 92 + 65 && b.length !== 92 + 66) throw new Error(`a voucher key holds 157 or 158 bytes, not ${b.length}`);
+  // the voucher's 92 bytes, then the signature: 0x00 ‖ 64 bytes, 0x01 ‖ 65 bytes, or 0x02
+  // (authorized on chain, no bytes)
   const kind = b[92];
+  const expected = { 0: 157, 1: 158, 2: 93 }[kind];
+  if (b.length !== expected) throw new Error(`not a voucher key: ${b.length} bytes with signature kind ${kind}`);
   return {
     user: hex(b.subarray(0, 32)),
     agent: hex(b.subarray(32, 64)),
     maxSpend: u(64, 16),
     expiry: Number(u(80, 4)),
     nonce: u(84, 8),
-    signature: { kind: kind === 0 ? 'sr25519' : 'ethereum', bytes: hex(b.subarray(93)) },
+    signature: { kind: ['sr25519', 'ethereum', 'authorized'][kind], bytes: hex(b.subarray(93)) },
   };
 }
 

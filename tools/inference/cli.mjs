@@ -165,8 +165,8 @@ async function run(cmd, opts, v) {
     if (cmd === 'price') {
       const p = await api.call.inferenceApi.price(v.model);
       if (p.isNone) throw new Error('the model is not registered and active');
-      const { base, perThousandTokens, per1kTokens, owner } = p.unwrap();
-      const price = (per1kTokens ?? perThousandTokens).toBigInt();
+      const { base, per1kTokens, owner } = p.unwrap();
+      const price = per1kTokens.toBigInt();
       return { model: opts.model, base: base.toNumber(), per1kTokens: formatOpen(price), planckPer1kTokens: price.toString(), owner: owner.isSome ? owner.unwrap().toString() : null };
     }
     throw new UsageError(`unknown command '${cmd}'`);

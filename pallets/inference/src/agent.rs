@@ -37,12 +37,13 @@ impl<T: Config> Pallet<T> {
 			.is_some_and(|key| key.verify(&Self::settle_message(voucher, records), signature))
 	}
 
-	/// The pool's check of an unsigned settlement: signed by the agent's node key, the voucher
-	/// not expired, its first record not settled yet. The rest (the user's signature, prices,
-	/// credit) is checked when it is applied. One settlement per (user, nonce, first request)
-	/// in the pool.
+	/// The pool's check of an unsigned settlement: signed by the agent's node key and by the
+	/// voucher's user, the voucher not expired, its first record not settled yet. The rest
+	/// (prices, the maximum, credit) is checked when it is applied. One settlement per (user,
+	/// nonce, first request) in the pool.
 	pub(crate) fn validate_settlement(
 		voucher: &VoucherOf<T>,
+		signature_of_user: &VoucherSignature,
 		records: &RecordsOf<T>,
 		signature: &AgentSignatureOf<T>,
 	) -> TransactionValidity {
@@ -54,6 +55,9 @@ impl<T: Config> Pallet<T> {
 			return InvalidTransaction::Stale.into();
 		}
 		let Some(first) = records.first() else { return InvalidTransaction::Call.into() };
+		if !Self::signed_by_user(voucher, signature_of_user) {
+			return InvalidTransaction::BadProof.into();
+		}
 		let settled = Vouchers::<T>::get(&voucher.user, voucher.nonce)
 			.and_then(|s| s.last_request)
 			.is_some_and(|last| first.request <= last);

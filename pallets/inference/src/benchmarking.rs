@@ -3,7 +3,8 @@
 //! on a fine-tuned model of its own owner (one payment per record), each with the most
 //! completion tokens (offchain-indexed), on a voucher settled before (its state read and
 //! checked) with an sr25519 signature, and the same sent by the agent's node (its node key's
-//! signature checked too); reaping an expired voucher.
+//! signature checked too); authorizing a voucher on chain; reaping an expired authorized
+//! voucher (its state and its authorization removed).
 //!
 //! Generate `weights.rs` with `scripts/weights inference`; `cargo test -p pallet-inference
 //! --features runtime-benchmarks` runs each benchmark once against the mock runtime.
@@ -160,26 +161,31 @@ mod benchmarks {
 
 	#[benchmark]
 	fn reap_voucher() -> Result<(), BenchmarkError> {
+		// an authorized voucher: its state and its authorization go
 		let agent: T::AccountId = account("agent", 0, 0);
-		T::Currency::set_balance(&agent, plenty::<T>());
-		let model = T::BenchmarkHelper::served_model(&agent, 0);
-		let (who, public) = user::<T>(plenty::<T>());
-		Pallet::<T>::do_deposit(&who, half::<T>())?;
+		let (who, _) = user::<T>(plenty::<T>());
 		let expiry = frame_system::Pallet::<T>::block_number();
-		let voucher = Voucher {
-			user: who.clone(),
-			agent: agent.clone(),
-			max_spend: plenty::<T>(),
-			expiry,
-			nonce: 1,
-		};
-		let signature = signed_voucher::<T>(&public, &voucher)?;
-		let records = BoundedVec::truncate_from(vec![record::<T>(0, model)]);
-		Pallet::<T>::do_settle(&agent, &voucher, &signature, &records)?;
+		let voucher =
+			Voucher { user: who.clone(), agent, max_spend: plenty::<T>(), expiry, nonce: 1 };
+		Pallet::<T>::do_authorize(&who, &voucher)?;
 		frame_system::Pallet::<T>::set_block_number(expiry.saturating_add(One::one()));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(agent), who.clone(), 1);
+		_(RawOrigin::Signed(who.clone()), who.clone(), 1);
 		assert!(Vouchers::<T>::get(&who, 1).is_none());
+		assert!(Authorizations::<T>::get(&who, 1).is_none());
+		Ok(())
+	}
+
+	#[benchmark]
+	fn authorize_voucher() -> Result<(), BenchmarkError> {
+		let agent: T::AccountId = account("agent", 0, 0);
+		let (who, _) = user::<T>(plenty::<T>());
+		let expiry = frame_system::Pallet::<T>::block_number().saturating_add(1_000u32.into());
+		let voucher =
+			Voucher { user: who.clone(), agent, max_spend: plenty::<T>(), expiry, nonce: 1 };
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), voucher);
+		assert!(Authorizations::<T>::get(&who, 1).is_some());
 		Ok(())
 	}
 

@@ -183,7 +183,8 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Credits<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, CreditOf<T>>;
 
-	/// Vouchers settled at least once, by user and nonce, until reaped after expiry.
+	/// Vouchers settled at least once or authorized on chain, by user and nonce, until reaped
+	/// after expiry.
 	/// Blake2_128Concat on the user (chosen by them), Twox64Concat on the nonce under it.
 	#[pallet::storage]
 	pub type Vouchers<T: Config> =
@@ -195,6 +196,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ContributorPots<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, (u64, u64), PotOf<T>>;
+
+	/// Vouchers their users authorized on chain instead of signing (contracts, which have no
+	/// key), by user and nonce: the BLAKE2-256 of the voucher's signed message. An authorized
+	/// voucher's state is in [`Vouchers`] from the start, and both go together once it has
+	/// expired ([`Pallet::reap_voucher`]). Blake2_128Concat on the
+	/// user, Twox64Concat on the nonce under it.
+	#[pallet::storage]
+	pub type Authorizations<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, u64, [u8; 32]>;
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -216,6 +226,14 @@ pub mod pallet {
 		},
 		/// An expired voucher's state was removed.
 		VoucherReaped { user: T::AccountId, nonce: u64 },
+		/// A user authorized a voucher on chain; its API key carries no signature.
+		VoucherAuthorized {
+			user: T::AccountId,
+			agent: T::AccountId,
+			nonce: u64,
+			max_spend: BalanceOf<T>,
+			expiry: BlockNumberFor<T>,
+		},
 	}
 
 	#[pallet::error]
@@ -259,6 +277,10 @@ pub mod pallet {
 		NotExpired,
 		/// The settlement is not signed by the node key of the voucher's agent.
 		BadAgentSignature,
+		/// Only the voucher's user may authorize it.
+		NotTheUser,
+		/// The nonce was authorized or settled before: a user's nonces must be unique.
+		NonceUsed,
 	}
 
 	#[pallet::hooks]
@@ -390,8 +412,24 @@ pub mod pallet {
 			let v = Vouchers::<T>::get(&user, nonce).ok_or(Error::<T>::UnknownVoucher)?;
 			ensure!(frame_system::Pallet::<T>::block_number() > v.expiry, Error::<T>::NotExpired);
 			Vouchers::<T>::remove(&user, nonce);
+			Authorizations::<T>::remove(&user, nonce);
 			Self::deposit_event(Event::VoucherReaped { user, nonce });
 			Ok(())
+		}
+
+		/// Authorizes `voucher` on chain, as a signature would: its API key then carries
+		/// [`VoucherSignature::Authorized`] instead of a signature. For accounts without a key
+		/// (contracts, through the inference precompile) and for wallets that prefer a
+		/// transaction to a signed message.
+		///
+		/// - Origin: signed, by the voucher's user.
+		/// - Errors: [`Error::NotTheUser`], [`Error::VoucherExpired`], [`Error::NonceUsed`].
+		/// - Emits [`Event::VoucherAuthorized`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::authorize_voucher())]
+		pub fn authorize_voucher(origin: OriginFor<T>, voucher: VoucherOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_authorize(&who, &voucher)
 		}
 	}
 
@@ -401,8 +439,8 @@ pub mod pallet {
 
 		fn validate_unsigned(_source: TransactionSource, call: &Self::Call) -> TransactionValidity {
 			match call {
-				Call::settle_unsigned { voucher, records, agent_signature, .. } => {
-					Self::validate_settlement(voucher, records, agent_signature)
+				Call::settle_unsigned { voucher, signature, records, agent_signature } => {
+					Self::validate_settlement(voucher, signature, records, agent_signature)
 				}
 				_ => InvalidTransaction::Call.into(),
 			}

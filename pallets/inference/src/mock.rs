@@ -157,13 +157,7 @@ impl pallet_inference::BenchmarkHelper<AccountId> for BenchHelper {
 #[cfg(feature = "runtime-benchmarks")]
 pub fn new_bench_ext() -> TestState {
 	use polkadot_sdk::sp_keystore::{testing::MemoryKeystore, KeystoreExt};
-	let balances = vec![(Treasury::get(), 1), (Owner::get(), 1)];
-	let mut storage =
-		frame_system::GenesisConfig::<Test>::default().build_storage().expect("genesis");
-	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
-		.assimilate_storage(&mut storage)
-		.expect("balances genesis");
-	let mut ext = TestState::new(storage);
+	let mut ext = genesis(&[]);
 	ext.register_extension(KeystoreExt::new(MemoryKeystore::new()));
 	ext.execute_with(|| System::set_block_number(1));
 	ext
@@ -189,13 +183,9 @@ where
 /// The test runtime's extrinsics (the offchain worker's unsigned settlements).
 pub type Extrinsic = frame::deps::sp_runtime::testing::TestXt<RuntimeCall, ()>;
 
-/// Runs `test` from block 1 with the given accounts funded (1,000,000 planck each, and the
-/// treasury and model owner with 1 so they exist), then checks the invariants. Returns what
-/// the test wrote to the offchain index.
-pub fn run(
-	funded: &[AccountId],
-	test: impl FnOnce(),
-) -> frame::deps::sp_core::offchain::testing::TestPersistentOffchainDB {
+/// The genesis: `funded` with 1,000,000 planck each, and the treasury and model owner with 1 so
+/// they exist.
+fn genesis(funded: &[AccountId]) -> TestState {
 	let mut balances: Vec<(AccountId, Balance)> =
 		funded.iter().map(|a| (a.clone(), 1_000_000)).collect();
 	balances.push((Treasury::get(), 1));
@@ -205,7 +195,16 @@ pub fn run(
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
 		.assimilate_storage(&mut storage)
 		.expect("balances genesis");
-	let mut ext = TestState::new(storage);
+	TestState::new(storage)
+}
+
+/// Runs `test` from block 1 with the given accounts funded (see [`genesis`]), then checks the
+/// invariants. Returns what the test wrote to the offchain index.
+pub fn run(
+	funded: &[AccountId],
+	test: impl FnOnce(),
+) -> frame::deps::sp_core::offchain::testing::TestPersistentOffchainDB {
+	let mut ext = genesis(funded);
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		test();

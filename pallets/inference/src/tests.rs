@@ -491,3 +491,74 @@ fn hex_literal<const N: usize>(hex: &[u8]) -> [u8; N] {
 	}
 	out
 }
+
+mod authorized {
+	use super::*;
+
+	#[test]
+	fn a_voucher_authorized_on_chain_settles_without_a_signature() {
+		run(&[user()], || {
+			setup();
+			let v = voucher(50_000, 100, 3);
+			let adapter = ServedModel::Adapter(ADAPTER);
+			let rec = |r| records(vec![record(r, adapter, 10, 10)]);
+			let settle_authorized = |r| {
+				Inference::settle(
+					RuntimeOrigin::signed(agent()),
+					v.clone(),
+					VoucherSignature::Authorized,
+					rec(r),
+				)
+			};
+			// not authorized yet: refused like a bad signature
+			assert_noop!(settle_authorized(1), Error::<Test>::BadSignature);
+			// only the user authorizes, before expiry, once per nonce
+			assert_noop!(
+				Inference::authorize_voucher(RuntimeOrigin::signed(agent()), v.clone()),
+				Error::<Test>::NotTheUser
+			);
+			assert_ok!(Inference::authorize_voucher(RuntimeOrigin::signed(user()), v.clone()));
+			System::assert_last_event(
+				Event::VoucherAuthorized {
+					user: user(),
+					agent: agent(),
+					nonce: 3,
+					max_spend: 50_000,
+					expiry: 100,
+				}
+				.into(),
+			);
+			assert_noop!(
+				Inference::authorize_voucher(RuntimeOrigin::signed(user()), v.clone()),
+				Error::<Test>::NonceUsed
+			);
+			// other terms under the authorized nonce are not authorized
+			let other = voucher(60_000, 100, 3);
+			assert_noop!(
+				Inference::settle(
+					RuntimeOrigin::signed(agent()),
+					other,
+					VoucherSignature::Authorized,
+					rec(1)
+				),
+				Error::<Test>::BadSignature
+			);
+			assert_ok!(settle_authorized(1));
+			assert_eq!(Vouchers::<Test>::get(user(), 3).expect("kept").spent, 60);
+			// a settled nonce cannot be authorized
+			assert_ok!(settle(&voucher(1_000, 100, 4), vec![record(1, adapter, 1, 1)]));
+			assert_noop!(
+				Inference::authorize_voucher(RuntimeOrigin::signed(user()), voucher(1_000, 100, 4)),
+				Error::<Test>::NonceUsed
+			);
+			// expired: refused, and reaped with its authorization
+			System::set_block_number(101);
+			assert_noop!(
+				Inference::authorize_voucher(RuntimeOrigin::signed(user()), voucher(1, 100, 9)),
+				Error::<Test>::VoucherExpired
+			);
+			assert_ok!(Inference::reap_voucher(RuntimeOrigin::signed(agent()), user(), 3));
+			assert!(Authorizations::<Test>::get(user(), 3).is_none());
+		});
+	}
+}

@@ -66,7 +66,40 @@ impl<T: Config> Pallet<T> {
 		(VOUCHER_CONTEXT, genesis, voucher).encode()
 	}
 
-	/// Whether `signature` is the voucher's user's over [`Self::voucher_message`].
+	pub(crate) fn do_authorize(who: &T::AccountId, voucher: &VoucherOf<T>) -> DispatchResult {
+		ensure!(voucher.user == *who, Error::<T>::NotTheUser);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() <= voucher.expiry,
+			Error::<T>::VoucherExpired
+		);
+		let used = Vouchers::<T>::contains_key(who, voucher.nonce)
+			|| Authorizations::<T>::contains_key(who, voucher.nonce);
+		ensure!(!used, Error::<T>::NonceUsed);
+		let hash = sp_io::hashing::blake2_256(&Self::voucher_message(voucher));
+		Authorizations::<T>::insert(who, voucher.nonce, hash);
+		Vouchers::<T>::insert(
+			who,
+			voucher.nonce,
+			VoucherState {
+				agent: voucher.agent.clone(),
+				max_spend: voucher.max_spend,
+				expiry: voucher.expiry,
+				spent: Zero::zero(),
+				last_request: None,
+			},
+		);
+		Self::deposit_event(Event::VoucherAuthorized {
+			user: who.clone(),
+			agent: voucher.agent.clone(),
+			nonce: voucher.nonce,
+			max_spend: voucher.max_spend,
+			expiry: voucher.expiry,
+		});
+		Ok(())
+	}
+
+	/// Whether `signature` is the voucher's user's over [`Self::voucher_message`] (or, for
+	/// [`VoucherSignature::Authorized`], whether the user authorized exactly this voucher).
 	pub fn signed_by_user(voucher: &VoucherOf<T>, signature: &VoucherSignature) -> bool {
 		let message = Self::voucher_message(voucher);
 		match signature {
@@ -80,6 +113,10 @@ impl<T: Config> Pallet<T> {
 			}
 			VoucherSignature::Ethereum(sig) => {
 				ethereum_signer(&message, sig).is_some_and(|a| a == voucher.user)
+			}
+			VoucherSignature::Authorized => {
+				Authorizations::<T>::get(&voucher.user, voucher.nonce)
+					== Some(sp_io::hashing::blake2_256(&message))
 			}
 		}
 	}

@@ -51,6 +51,8 @@ pub trait WeightInfo {
 	fn settle_unsigned(r: u32, ) -> Weight;
 	/// Weight of `reap_voucher`.
 	fn reap_voucher() -> Weight;
+	/// Weight of `authorize_voucher`.
+	fn authorize_voucher() -> Weight;
 }
 
 /// Weights measured for the runtime, with its database weights (`T::DbWeight`).
@@ -66,8 +68,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `401`
 		//  Estimated: `3766`
-		// Minimum execution time: 49_654_000 picoseconds.
-		Weight::from_parts(52_889_000, 3766)
+		// Minimum execution time: 50_745_000 picoseconds.
+		Weight::from_parts(54_251_000, 3766)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -77,8 +79,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `205`
 		//  Estimated: `3550`
-		// Minimum execution time: 11_337_000 picoseconds.
-		Weight::from_parts(12_408_000, 3550)
+		// Minimum execution time: 11_177_000 picoseconds.
+		Weight::from_parts(12_499_000, 3550)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -92,8 +94,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `423`
 		//  Estimated: `3766`
-		// Minimum execution time: 44_066_000 picoseconds.
-		Weight::from_parts(48_232_000, 3766)
+		// Minimum execution time: 44_116_000 picoseconds.
+		Weight::from_parts(46_920_000, 3766)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -124,10 +126,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1962 + r * (203 ±0)`
 		//  Estimated: `8799 + r * (2755 ±0)`
-		// Minimum execution time: 292_396_000 picoseconds.
-		Weight::from_parts(360_358_762, 8799)
-			// Standard Error: 1_019_731
-			.saturating_add(Weight::from_parts(116_411_860, 0).saturating_mul(r.into()))
+		// Minimum execution time: 272_426_000 picoseconds.
+		Weight::from_parts(161_868_443, 8799)
+			// Standard Error: 161_930
+			.saturating_add(Weight::from_parts(115_549_499, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -159,12 +161,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[1, 64]`.
 	fn settle_unsigned(r: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1972 + r * (203 ±0)`
+		//  Measured:  `1956 + r * (203 ±0)`
 		//  Estimated: `8799 + r * (2755 ±0)`
-		// Minimum execution time: 332_786_000 picoseconds.
-		Weight::from_parts(228_221_101, 8799)
-			// Standard Error: 350_594
-			.saturating_add(Weight::from_parts(129_670_417, 0).saturating_mul(r.into()))
+		// Minimum execution time: 315_531_000 picoseconds.
+		Weight::from_parts(196_414_817, 8799)
+			// Standard Error: 271_968
+			.saturating_add(Weight::from_parts(132_266_141, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -173,37 +175,54 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Inference::Vouchers` (r:1 w:1)
 	/// Proof: `Inference::Vouchers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Authorizations` (r:0 w:1)
+	/// Proof: `Inference::Authorizations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	fn reap_voucher() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `351`
+		//  Measured:  `310`
 		//  Estimated: `3606`
-		// Minimum execution time: 14_211_000 picoseconds.
-		Weight::from_parts(16_735_000, 3606)
+		// Minimum execution time: 14_041_000 picoseconds.
+		Weight::from_parts(15_202_000, 3606)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	/// Storage: `Inference::Vouchers` (r:1 w:1)
+	/// Proof: `Inference::Vouchers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Authorizations` (r:1 w:1)
+	/// Proof: `Inference::Authorizations` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `System::BlockHash` (r:1 w:0)
+	/// Proof: `System::BlockHash` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	fn authorize_voucher() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `168`
+		//  Estimated: `3606`
+		// Minimum execution time: 17_626_000 picoseconds.
+		Weight::from_parts(19_559_000, 3606)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 }
 
 /// The same measurements with ParityDB weights, for tests and mocks.
 impl WeightInfo for () {
 	fn deposit() -> Weight {
-		Weight::from_parts(52_889_000, 3766)
+		Weight::from_parts(54_251_000, 3766)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn request_withdraw() -> Weight {
-		Weight::from_parts(12_408_000, 3550)
+		Weight::from_parts(12_499_000, 3550)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(48_232_000, 3766)
+		Weight::from_parts(46_920_000, 3766)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn settle(r: u32, ) -> Weight {
-		Weight::from_parts(360_358_762, 8799)
-			.saturating_add(Weight::from_parts(116_411_860, 0).saturating_mul(r.into()))
+		Weight::from_parts(161_868_443, 8799)
+			.saturating_add(Weight::from_parts(115_549_499, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -211,8 +230,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2755).saturating_mul(r.into()))
 	}
 	fn settle_unsigned(r: u32, ) -> Weight {
-		Weight::from_parts(228_221_101, 8799)
-			.saturating_add(Weight::from_parts(129_670_417, 0).saturating_mul(r.into()))
+		Weight::from_parts(196_414_817, 8799)
+			.saturating_add(Weight::from_parts(132_266_141, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
@@ -220,8 +239,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2755).saturating_mul(r.into()))
 	}
 	fn reap_voucher() -> Weight {
-		Weight::from_parts(16_735_000, 3606)
+		Weight::from_parts(15_202_000, 3606)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn authorize_voucher() -> Weight {
+		Weight::from_parts(19_559_000, 3606)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }

@@ -52,9 +52,10 @@ pub struct Voucher<AccountId, Balance, BlockNumber> {
 	pub nonce: u64,
 }
 
-/// A voucher's signature: by the user's sr25519 key (a Substrate account), or by the Ethereum
-/// key of an Ethereum-style account (its 20-byte address followed by twelve `0xEE` bytes), the
-/// way wallets sign a message (EIP-191 `personal_sign`).
+/// A voucher's signature: by the user's sr25519 key (a Substrate account), by the Ethereum key
+/// of an Ethereum-style account (its 20-byte address followed by twelve `0xEE` bytes), the way
+/// wallets sign a message (EIP-191 `personal_sign`), or none because the user authorized the
+/// voucher on chain (a contract, which has no key, through the inference precompile).
 #[derive(
 	Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
 )]
@@ -63,6 +64,8 @@ pub enum VoucherSignature {
 	Sr25519([u8; 64]),
 	/// secp256k1 `r ‖ s ‖ v` over the EIP-191 hash of `pallet_inference::Pallet::voucher_message`.
 	Ethereum([u8; 65]),
+	/// Authorized on chain by the user (`pallet_inference::Pallet::authorize_voucher`).
+	Authorized,
 }
 
 /// A voucher with its user's signature: the bytes an API key carries (after

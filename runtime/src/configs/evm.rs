@@ -56,6 +56,7 @@ impl pallet_revive::Config for Runtime {
 	type Precompiles = (
 		crate::precompiles::AgentsPrecompile<Runtime>,
 		crate::precompiles::DatanetsPrecompile<Runtime>,
+		crate::precompiles::InferencePrecompile<Runtime>,
 		crate::precompiles::ModelsPrecompile<Runtime>,
 		crate::precompiles::TokenomicsPrecompile<Runtime>,
 	);

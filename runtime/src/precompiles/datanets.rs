@@ -5,7 +5,7 @@
 //! call it from `tests/e2e/contracts/DatanetClient.sol`.
 
 use super::{account_bytes, reads};
-use crate::{Runtime, RuntimeOrigin};
+use crate::Runtime;
 use alloc::vec::Vec;
 use alloy_core::{
 	sol,
@@ -13,8 +13,8 @@ use alloy_core::{
 };
 use core::marker::PhantomData;
 use pallet_datanets::{ContributionStatus, DataKind};
+use polkadot_sdk::frame_support::BoundedVec;
 use polkadot_sdk::pallet_revive::precompiles::{AddressMatcher, Error, Ext, Precompile};
-use polkadot_sdk::{frame_support::BoundedVec, sp_runtime::traits::Dispatchable};
 
 sol! {
 	/// OpenLedger datanets, for Solidity.
@@ -117,18 +117,6 @@ impl Precompile for DatanetsPrecompile<Runtime> {
 				Ok(alloy_core::primitives::FixedBytes::<32>(commitment).abi_encode())
 			}
 			C::contribute(c) => {
-				if env.is_read_only() {
-					return Err(Error::Revert(Revert {
-						reason: "contribute cannot be called in a static call".into(),
-					}));
-				}
-				let who = env
-					.caller()
-					.account_id()
-					.map_err(|_| {
-						Error::Revert(Revert { reason: "the caller has no account".into() })
-					})?
-					.clone();
 				let kind = DataKind::try_from(c.kind)
 					.map_err(|_| Error::Revert(Revert { reason: "unknown data kind".into() }))?;
 				let data: BoundedVec<u8, _> =
@@ -141,24 +129,7 @@ impl Precompile for DatanetsPrecompile<Runtime> {
 					kind,
 					data,
 				});
-				let weight =
-					polkadot_sdk::frame_support::dispatch::GetDispatchInfo::get_dispatch_info(
-						&call,
-					)
-					.call_weight;
-				env.charge(weight)?;
-				call.dispatch(RuntimeOrigin::signed(who)).map_err(|e| {
-					// Module errors name the pallet error (`WrongKind`, `Duplicate`...); token
-					// errors say why the deposit could not be held (`FundsUnavailable`...).
-					let name: &'static str = match e.error {
-						polkadot_sdk::sp_runtime::DispatchError::Module(m) => {
-							m.message.unwrap_or("module error")
-						}
-						polkadot_sdk::sp_runtime::DispatchError::Token(t) => t.into(),
-						other => other.into(),
-					};
-					Error::Revert(Revert { reason: alloc::format!("datanets: {name}") })
-				})?;
+				super::dispatch_as_caller(env, call, "datanets", "contribute")?;
 				Ok(id.abi_encode())
 			}
 		}

@@ -15,9 +15,12 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
 import { agentKeyProof, decodeVoucherKey, hex, OPEN, send } from '@openledger/common';
-import { startDevChain, waitFor } from '../lib/chain.mjs';
+import { ethers } from 'ethers';
+import { compile } from '../compile.mjs';
+import { ETH_DEV_KEYS, startDevChain, waitFor } from '../lib/chain.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../../..');
 const MESSAGES = [{ role: 'user', content: 'What is the capital of France?' }];
 
 let chain;
@@ -239,6 +242,34 @@ describe('paid inference', () => {
     // the openai package reads the same fields
     const m = await new OpenAI({ baseURL: chain.aiUrl, apiKey: 'unused', maxRetries: 0 }).models.retrieve('0');
     assert.equal(m.agents[0].account, agent.account);
+  });
+
+  it('a Solidity contract holds credit and hands out a voucher through the precompile, and the voucher pays', async () => {
+    const provider = new ethers.JsonRpcProvider(chain.ethUrl, undefined, { staticNetwork: true, polling: true, pollingInterval: 250 });
+    try {
+      const alith = new ethers.Wallet(ETH_DEV_KEYS.alith, provider);
+      const c = compile(path.join(HERE, '../contracts/InferenceClient.sol'));
+      const contract = await new ethers.ContractFactory(c.InferenceClient.abi, c.InferenceClient.bytecode, alith).deploy();
+      await contract.waitForDeployment();
+      assert.equal(await contract.price(0), OPEN / 1000n, 'the precompile reads the base price');
+      await (await alith.sendTransaction({ to: await contract.getAddress(), value: ethers.parseEther('2') })).wait();
+      await (await contract.fundCredit(OPEN)).wait();
+      // the contract's account: its address followed by twelve 0xEE bytes
+      const account = u8aConcat(ethers.getBytes(await contract.getAddress()), new Uint8Array(12).fill(0xee));
+      assert.equal((await api.call.inferenceApi.credit(account)).unwrap().held.toBigInt(), OPEN);
+      const best = (await api.rpc.chain.getHeader()).number.toNumber();
+      const receipt = await (await contract.voucherFor(hex(decodeAddress(alice.address)), OPEN / 10n, best + 1000)).wait();
+      const bytes = contract.interface.parseLog(receipt.logs.find((l) => l.address === receipt.to)).args.key;
+      const key = `olv1-${Buffer.from(ethers.getBytes(bytes)).toString('base64url')}`;
+      assert.equal(decodeVoucherKey(key).signature.kind, 'authorized');
+      const client = new OpenAI({ baseURL: chain.aiUrl, apiKey: key, maxRetries: 0 });
+      const answer = await client.chat.completions.create({ model: '0', messages: MESSAGES, temperature: 0, max_tokens: 4 });
+      assert.ok(answer.choices[0].message.content.length > 0);
+      // a voucher that expired already is refused by the pallet, as the revert reason says
+      await assert.rejects(contract.voucherFor.staticCall(hex(decodeAddress(alice.address)), 1n, 1), /VoucherExpired/);
+    } finally {
+      provider.destroy();
+    }
   });
 
   it('the tool refuses bad options before touching the chain', async () => {
