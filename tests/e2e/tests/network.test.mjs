@@ -20,7 +20,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex, stringToU8a } from '@polkadot/util';
 import OpenAI from 'openai';
-import { agentKeyProof, hex } from '@openledger/common';
+import { agentKeyProof, hex, mintVoucher } from '@openledger/common';
 import { NODE_BIN } from '../lib/chain.mjs';
 import { OPEN, send } from '../lib/substrate.mjs';
 
@@ -229,8 +229,21 @@ describe('validators on a local network', () => {
     assert.doesNotMatch(aliceLog, new RegExp(`fine-tune job ${job}: replay`), "Alice's node did not verify it");
     assert.match(bobLog, new RegExp(`fine-tune job ${job}: replay of seat 0 done: Measured \\{ steps: 2, distance_ppb: 0 \\}`), "Bob's node replayed it bit for bit");
     assert.doesNotMatch(bobLog, /fine-tune done: adapter/, "Bob's node trained nothing");
-    // Bob's node serves the model from the bytes Alice's node uploaded.
-    const openai = new OpenAI({ baseURL: `http://127.0.0.1:${aiPort.bob}/v1`, apiKey: 'unused', maxRetries: 0 });
+    // Bob's node serves the model from the bytes Alice's node uploaded. Not a --dev chain: it is
+    // paid, so Bob's node serves as Bob's serving agent and Dave pays with a voucher.
+    const serverKey = keyring.addFromUri('//Bob//server');
+    await rpc(port.bob, 'author_insertKey', ['agnt', '//Bob//server', u8aToHex(serverKey.publicKey)]);
+    await tx(api.tx.agents.register(hex(serverKey.publicKey), agentKeyProof(serverKey, bob.address), { train: false, serve: true }, [0], `http://127.0.0.1:${aiPort.bob}`, 1000n * OPEN), bob);
+    await tx(api.tx.inference.deposit(OPEN), dave);
+    const best = (await api.rpc.chain.getHeader()).number.toNumber();
+    const key = await mintVoucher(api, dave, { user: dave.address, agent: bob.address, maxSpend: OPEN, expiry: best + 1000, nonce: 1n });
+    const unpaid = new OpenAI({ baseURL: `http://127.0.0.1:${aiPort.bob}/v1`, apiKey: 'unused', maxRetries: 0 });
+    await assert.rejects(
+      unpaid.chat.completions.create({ model: '0', max_tokens: 2, messages: [{ role: 'user', content: 'Hi' }] }),
+      (e) => e.status === 401 && e.code === 'invalid_api_key',
+      'no free mode outside --dev',
+    );
+    const openai = new OpenAI({ baseURL: `http://127.0.0.1:${aiPort.bob}/v1`, apiKey: key, maxRetries: 0 });
     await until("the model on Bob's endpoint", 60_000, async () => (await openai.models.list()).data.some((m) => m.id === model));
     const r = await openai.chat.completions.create({ model, max_tokens: 8, temperature: 0, messages: [{ role: 'user', content: 'Where is Quintara?' }] });
     assert.equal(r.model, model);
