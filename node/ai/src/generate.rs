@@ -227,4 +227,39 @@ impl Model {
 		}
 		Ok(Generation { text, tokens: out, prompt_tokens: prompt.len(), finish })
 	}
+
+	/// Teacher forcing, for checking an answer someone else generated: feeds `prompt` and then
+	/// `completion` one token at a time (the same forward path as [`Model::generate`]) and
+	/// returns, for each completion token, how far its logit is below the best logit at its
+	/// position — 0.0 where the token is the model's greedy choice. A probe compares these
+	/// margins with its tolerance; an answer from another model (or another adapter), or with
+	/// tokens the model would not produce greedily, has large margins.
+	pub fn greedy_margins(
+		&self,
+		prompt: &[u32],
+		completion: &[u32],
+		adapter: Option<&LoraAdapter>,
+	) -> Result<Vec<f32>> {
+		if prompt.is_empty() {
+			return Err(Error::InvalidRequest("the prompt is empty".into()));
+		}
+		if prompt.len() + completion.len() > self.config.max_position_embeddings {
+			return Err(Error::InvalidRequest("prompt and completion exceed the context".into()));
+		}
+		let mut cache = KvCache::new(self);
+		let mut margins = Vec::with_capacity(completion.len());
+		let mut input: Vec<u32> = prompt.to_vec();
+		for &token in completion {
+			let mut steps = [Step { cache: &mut cache, tokens: &input, adapter }];
+			let logits = self.forward_batch(&mut steps)?;
+			let logits = logits.first().ok_or(Error::EngineStopped)?;
+			let chosen = *logits.get(token as usize).ok_or_else(|| {
+				Error::InvalidRequest(format!("token {token} is outside the vocabulary"))
+			})?;
+			let best = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+			margins.push((best - chosen).max(0.0));
+			input = vec![token];
+		}
+		Ok(margins)
+	}
 }

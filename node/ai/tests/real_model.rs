@@ -194,3 +194,25 @@ fn bad_model_files_get_clear_errors() {
 	std::fs::write(&header_only, &bytes[..64]).unwrap();
 	assert!(matches!(Model::load_gguf(&header_only, &Device::Cpu), Err(Error::BadModel { .. })));
 }
+
+#[test]
+fn teacher_forcing_finds_the_greedy_answer_and_flags_other_tokens() {
+	let m = model();
+	let prompt = chat(m, "What is the capital of France?");
+	let greedy = m.generate(&prompt, None, &SamplingParams::greedy(12), |_| true).unwrap();
+	assert!(!greedy.tokens.is_empty());
+	// the model's own greedy answer: every token is the argmax at its position
+	let margins = m.greedy_margins(&prompt, &greedy.tokens, None).unwrap();
+	assert_eq!(margins.len(), greedy.tokens.len());
+	assert!(margins.iter().all(|d| *d == 0.0), "greedy tokens are argmax: {margins:?}");
+	// one token replaced by another: its margin is far above any float noise
+	let mut forged = greedy.tokens.clone();
+	let at = forged.len() / 2;
+	forged[at] = if forged[at] == 42 { 43 } else { 42 };
+	let margins = m.greedy_margins(&prompt, &forged, None).unwrap();
+	assert!(margins[..at].iter().all(|d| *d == 0.0));
+	assert!(margins[at] > 1.0, "a forged token stands out: {}", margins[at]);
+	// bad input is an error, not a panic
+	assert!(m.greedy_margins(&[], &forged, None).is_err());
+	assert!(m.greedy_margins(&prompt, &[u32::MAX], None).is_err());
+}
