@@ -4,8 +4,8 @@
 // Results go to stdout as one JSON object; errors go to stderr.
 import { Keyring } from '@polkadot/keyring';
 import { decodeAddress } from '@polkadot/util-crypto';
-import { agentKeyProof, findEvent, formatOpen, hex, parseOpen, send } from '@openledger/common';
-import { connect, need, runCli, UsageError } from '@openledger/common/cli';
+import { agentKeyProof, findEvent, formatOpen, hex, send } from '@openledger/common';
+import { connect, need, needOpen, runCli, UsageError } from '@openledger/common/cli';
 
 const USAGE = `usage: openledger-agents <command> [options]
 
@@ -40,15 +40,6 @@ const OPTIONS = {
   list: {},
 };
 
-function amount(opts, key) {
-  try {
-    return parseOpen(need(opts, key));
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`--${key}: ${e.message}`);
-  }
-}
-
 /** The profile options: capabilities, a sorted model list without repeats, the endpoint. */
 function profile(opts) {
   if (!opts.train && !opts.serve) throw new UsageError('declare at least one of --train and --serve');
@@ -67,8 +58,8 @@ function validate(cmd, opts) {
   const v = {};
   if (cmd === 'register' || cmd === 'update') Object.assign(v, profile(opts));
   if (cmd === 'register' || cmd === 'rotate-key') v.agentSuri = need(opts, 'agent-suri');
-  if (cmd === 'register') v.bond = amount(opts, 'bond');
-  if (cmd === 'bond-extra' || cmd === 'unbond') v.amount = amount(opts, 'amount');
+  if (cmd === 'register') v.bond = needOpen(opts, 'bond');
+  if (cmd === 'bond-extra' || cmd === 'unbond') v.amount = needOpen(opts, 'amount');
   if (cmd === 'show' && opts.owner !== undefined) {
     try {
       decodeAddress(opts.owner);

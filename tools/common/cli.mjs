@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { parseOpen } from './index.mjs';
 
 /** A usage error: printed with the usage text, exit code 2. */
 export class UsageError extends Error {}
@@ -34,6 +35,16 @@ export function parseCommand(argv, commands) {
 export function need(opts, key) {
   if (opts[key] === undefined || opts[key] === '') throw new UsageError(`--${key} is required`);
   return opts[key];
+}
+
+/** A required OPEN amount option, in planck (a usage error naming the option if it is bad). */
+export function needOpen(opts, key) {
+  try {
+    return parseOpen(need(opts, key));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--${key}: ${e.message}`);
+  }
 }
 
 /** Connects @polkadot/api to `url`, failing at once (not retrying) when nothing answers. */

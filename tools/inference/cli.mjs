@@ -7,9 +7,9 @@ import { u8aConcat } from '@polkadot/util';
 import { decodeAddress, encodeAddress } from '@polkadot/util-crypto';
 import { Wallet, getBytes } from 'ethers';
 import {
-  decodeVoucherKey, findEvent, formatOpen, mintVoucher, parseOpen, send, voucherKey, voucherMessage,
+  decodeVoucherKey, findEvent, formatOpen, mintVoucher, send, voucherKey, voucherMessage,
 } from '@openledger/common';
-import { connect, need, runCli, UsageError } from '@openledger/common/cli';
+import { connect, need, needOpen, runCli, UsageError } from '@openledger/common/cli';
 
 const USAGE = `usage: openledger-inference <command> [options]
 
@@ -40,15 +40,6 @@ const OPTIONS = {
   spent: { key: { type: 'string' } },
   price: { model: { type: 'string' } },
 };
-
-function amount(opts, key) {
-  try {
-    return parseOpen(need(opts, key));
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`--${key}: ${e.message}`);
-  }
-}
 
 function address(opts, key) {
   const a = need(opts, key);
@@ -83,11 +74,11 @@ function ethAccount(wallet) {
 /** Checks and converts every option before anything touches the network. */
 function validate(cmd, opts) {
   const v = {};
-  if (cmd === 'deposit' || cmd === 'request-withdraw') v.amount = amount(opts, 'amount');
+  if (cmd === 'deposit' || cmd === 'request-withdraw') v.amount = needOpen(opts, 'amount');
   if (cmd === 'credit' && opts.who !== undefined) v.who = address(opts, 'who');
   if (cmd === 'voucher') {
     v.agent = address(opts, 'agent');
-    v.max = amount(opts, 'max');
+    v.max = needOpen(opts, 'max');
     v.blocks = Number(integer(opts, 'blocks', 14400, 2n ** 31n));
     if (v.blocks < 1) throw new UsageError('--blocks must be at least 1');
     v.nonce = opts.nonce === undefined ? BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)) : integer(opts, 'nonce', 0, 2n ** 64n - 1n);

@@ -507,7 +507,8 @@ impl Billing {
 	}
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of `bytes`, without a prefix.
+pub(crate) fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -216,10 +216,16 @@ fn target_object(t: &Target, created: u64) -> Value {
 }
 
 async fn list_models(State(s): State<Shared>) -> Json<Value> {
-	let mut data: Vec<Value> =
-		s.registry.list().iter().map(|m| model_object(m, s.started)).collect();
-	data.extend(s.registry.served_adapters().iter().map(|t| target_object(t, s.started)));
-	discover(&s, &mut data).await;
+	let (mut data, mut served) = (Vec::new(), Vec::new());
+	for m in s.registry.list() {
+		data.push(model_object(&m, s.started));
+		served.push((openledger_primitives::ServedModel::Base(m.chain.id), m.chain.id));
+	}
+	for t in s.registry.served_adapters() {
+		data.push(target_object(&t, s.started));
+		served.push((served_model(&t), t.model.chain.id));
+	}
+	discover(&s, &mut data, served).await;
 	Json(json!({ "object": "list", "data": data }))
 }
 
@@ -229,26 +235,26 @@ async fn get_model(
 ) -> Result<Json<Value>, ApiError> {
 	let t = find_target(&s, &id)?;
 	let mut one = vec![target_object(&t, s.started)];
-	discover(&s, &mut one).await;
+	discover(&s, &mut one, vec![(served_model(&t), t.model.chain.id)]).await;
 	Ok(Json(one.pop().unwrap_or_default()))
+}
+
+/// The model a target is priced as on chain: its adapter, or its base model.
+fn served_model(t: &Target) -> openledger_primitives::ServedModel {
+	match &t.adapter {
+		Some(a) => openledger_primitives::ServedModel::Adapter(a.id),
+		None => openledger_primitives::ServedModel::Base(t.model.chain.id),
+	}
 }
 
 /// Discovery: each listed model's on-chain price and the agents that may serve it now (their
 /// endpoints, bonds, strikes and check record), read from the chain on a blocking thread.
-async fn discover(s: &Shared, models: &mut [Value]) {
+async fn discover(
+	s: &Shared,
+	models: &mut [Value],
+	wanted: Vec<(openledger_primitives::ServedModel, u64)>,
+) {
 	let Some(billing) = s.billing.clone() else { return };
-	let wanted: Vec<(openledger_primitives::ServedModel, u64)> = models
-		.iter()
-		.filter_map(|m| {
-			let id = m["id"].as_str()?;
-			let base = m["root"].as_str().unwrap_or(id).parse::<u64>().ok()?;
-			let served = match id.strip_prefix("0x") {
-				Some(hex) => openledger_primitives::ServedModel::Adapter(parse_hash(hex)?),
-				None => openledger_primitives::ServedModel::Base(base),
-			};
-			Some((served, base))
-		})
-		.collect();
 	let Ok(listings) = tokio::task::spawn_blocking(move || {
 		wanted.into_iter().map(|(m, base)| billing.listing(m, base)).collect::<Vec<_>>()
 	})
@@ -264,7 +270,7 @@ async fn discover(s: &Shared, models: &mut [Value]) {
 			.iter()
 			.map(|a| {
 				json!({
-					"account": format!("0x{}", a.account.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+					"account": format!("0x{}", crate::billing::hex(&a.account)),
 					"endpoint": a.endpoint,
 					"bond": a.bond.to_string(),
 					"strikes": a.strikes,
@@ -274,17 +280,6 @@ async fn discover(s: &Shared, models: &mut [Value]) {
 			})
 			.collect();
 	}
-}
-
-fn parse_hash(hex: &str) -> Option<[u8; 32]> {
-	let mut out = [0u8; 32];
-	if hex.len() != 64 {
-		return None;
-	}
-	for (i, byte) in out.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-	}
-	Some(out)
 }
 
 fn find_target(s: &Http, name: &str) -> Result<Target, ApiError> {
@@ -412,10 +407,7 @@ fn prepare(
 	text: &str,
 ) -> Result<Job, ApiError> {
 	let name = target.id();
-	let served = match &target.adapter {
-		Some(a) => openledger_primitives::ServedModel::Adapter(a.id),
-		None => openledger_primitives::ServedModel::Base(target.model.chain.id),
-	};
+	let served = served_model(&target);
 	let adapter = target.adapter.map(|a| AdapterId(a.id));
 	let model = target.model;
 	if let Some(n) = sampling.n {
