@@ -63,6 +63,10 @@ fn record<T: Config>(request: u64, model: ServedModel) -> RecordOf<T> {
 	}
 }
 
+/// The agent, the voucher, its signature and the records of a settlement.
+type Settlement<T> =
+	(<T as frame_system::Config>::AccountId, VoucherOf<T>, VoucherSignature, RecordsOf<T>);
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -107,9 +111,7 @@ mod benchmarks {
 
 	/// A voucher settled once before, and `r` records of the most completion tokens, each on
 	/// its own model.
-	fn settlement<T: Config>(
-		r: u32,
-	) -> Result<(T::AccountId, VoucherOf<T>, VoucherSignature, RecordsOf<T>), BenchmarkError> {
+	fn settlement<T: Config>(r: u32) -> Result<Settlement<T>, BenchmarkError> {
 		let agent: T::AccountId = account("agent", 0, 0);
 		T::Currency::set_balance(&agent, plenty::<T>());
 		let models: Vec<ServedModel> =

@@ -161,6 +161,33 @@ impl pallet_models::Config for Runtime {
 	type BenchmarkHelper = ModelsBenchmarkHelper;
 }
 
+/// Registers `who` as an agent of `model` with `capabilities`, the minimum bond, and a fresh
+/// agent key in the keystore (returned), for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+fn register_bench_agent(
+	who: &AccountId,
+	capabilities: pallet_agents::Capabilities,
+	model: pallet_models::ModelId,
+) -> pallet_agents::crypto::AgentId {
+	use polkadot_sdk::frame_support::traits::fungible::Mutate;
+	use polkadot_sdk::sp_runtime::{BoundedVec, RuntimeAppPublic};
+	let key = pallet_agents::crypto::AgentId::generate_pair(None);
+	let proof = key.sign(&pallet_agents::Pallet::<Runtime>::key_proof_message(who));
+	let _ = Balances::set_balance(who, 10 * AGENT_MIN_BOND);
+	if let Some(proof) = proof {
+		let _ = crate::Agents::register(
+			RuntimeOrigin::signed(who.clone()),
+			key.clone(),
+			proof,
+			capabilities,
+			BoundedVec::truncate_from(alloc::vec![model]),
+			BoundedVec::truncate_from(b"https://agent.example".to_vec()),
+			AGENT_MIN_BOND,
+		);
+	}
+	key
+}
+
 /// Makes a fresh Aura key the only authority, for the models benchmarks.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct ModelsBenchmarkHelper;
@@ -190,23 +217,7 @@ impl pallet_models::BenchmarkHelper<AuraId, AccountId, pallet_agents::crypto::Ag
 		model: pallet_models::ModelId,
 		who: &AccountId,
 	) -> pallet_agents::crypto::AgentId {
-		use polkadot_sdk::frame_support::traits::fungible::Mutate;
-		use polkadot_sdk::sp_runtime::{BoundedVec, RuntimeAppPublic};
-		let key = pallet_agents::crypto::AgentId::generate_pair(None);
-		let proof = key.sign(&pallet_agents::Pallet::<Runtime>::key_proof_message(who));
-		let _ = Balances::set_balance(who, 10 * AGENT_MIN_BOND);
-		if let Some(proof) = proof {
-			let _ = crate::Agents::register(
-				RuntimeOrigin::signed(who.clone()),
-				key.clone(),
-				proof,
-				pallet_agents::Capabilities { train: true, serve: false },
-				BoundedVec::truncate_from(alloc::vec![model]),
-				BoundedVec::truncate_from(b"https://trainer.example".to_vec()),
-				AGENT_MIN_BOND,
-			);
-		}
-		key
+		register_bench_agent(who, pallet_agents::Capabilities { train: true, serve: false }, model)
 	}
 
 	fn datanet_version(n: u32) -> (pallet_models::DatanetId, pallet_models::Version) {
@@ -369,23 +380,11 @@ impl pallet_inference::BenchmarkHelper<AccountId> for InferenceBenchmarkHelper {
 	fn served_model(agent: &AccountId, i: u32) -> pallet_inference::ServedModel {
 		use pallet_agents::BenchmarkHelper as _;
 		use polkadot_sdk::frame_support::traits::fungible::Mutate;
-		use polkadot_sdk::sp_runtime::{BoundedVec, RuntimeAppPublic};
+		use polkadot_sdk::sp_runtime::BoundedVec;
 		let base = AgentsBenchmarkHelper::base_model(0);
 		if !pallet_agents::Agents::<Runtime>::contains_key(agent) {
-			let key = pallet_agents::crypto::AgentId::generate_pair(None);
-			let proof = key.sign(&pallet_agents::Pallet::<Runtime>::key_proof_message(agent));
-			let _ = Balances::set_balance(agent, 10 * AGENT_MIN_BOND);
-			if let Some(proof) = proof {
-				let _ = crate::Agents::register(
-					RuntimeOrigin::signed(agent.clone()),
-					key,
-					proof,
-					pallet_agents::Capabilities { train: false, serve: true },
-					BoundedVec::truncate_from(alloc::vec![base]),
-					BoundedVec::truncate_from(b"https://agent.example".to_vec()),
-					AGENT_MIN_BOND,
-				);
-			}
+			let serve = pallet_agents::Capabilities { train: false, serve: true };
+			register_bench_agent(agent, serve, base);
 		}
 		let owner: AccountId = polkadot_sdk::frame_benchmarking::account("owner", i, 0);
 		let _ = Balances::set_balance(&owner, OPEN);
